@@ -1,0 +1,281 @@
+"""Actor sets: the states, their sourced start-year figures, alignments and trade.
+
+An actor set is a YAML file (``model/data/<name>.yaml``) in which every figure carries its
+source. Any number of actors can be loaded the same way; :func:`synthetic_actor_set` builds
+larger sets for tests and scaling benchmarks.
+"""
+
+from __future__ import annotations
+
+from itertools import combinations
+from pathlib import Path
+
+import numpy as np
+from pydantic import Field, ValidationError, field_validator, model_validator
+
+from model.files import InputError, first_error, read_mapping
+from model.parameters import Strict
+
+DATA_DIR = Path(__file__).parent / "data"
+DEFAULT_ACTOR_SET = "five-2024"
+
+POLICY_NAMES = (
+    "threat_sensitivity",
+    "economic_pragmatism",
+    "hedging",
+    "rival_reactivity",
+    "sanctions_compliance",
+    "inertia",
+)
+POLICY_BOUNDS = {
+    "threat_sensitivity": (0.0, 2.0),
+    "economic_pragmatism": (0.0, 2.0),
+    "hedging": (0.0, 2.0),
+    "rival_reactivity": (0.0, 2.0),
+    "sanctions_compliance": (0.0, 1.0),
+    "inertia": (0.0, 0.95),
+}
+
+
+class Figure(Strict):
+    value: float
+    year: int | str | None = None
+    source: str = Field(min_length=3)
+    note: str | None = None
+
+
+class Flag(Strict):
+    value: bool
+    source: str = Field(min_length=3)
+    note: str | None = None
+
+
+class Judgement(Strict):
+    """A policy parameter: a modelling judgement, so it carries its reasoning instead of a source."""
+
+    value: float
+    note: str = Field(min_length=3)
+    source: str | None = None
+
+
+class Policy(Strict):
+    threat_sensitivity: Judgement
+    economic_pragmatism: Judgement
+    hedging: Judgement
+    rival_reactivity: Judgement
+    sanctions_compliance: Judgement
+    inertia: Judgement
+
+    @model_validator(mode="after")
+    def _in_bounds(self) -> Policy:
+        for name, (low, high) in POLICY_BOUNDS.items():
+            value = getattr(self, name).value
+            if not low <= value <= high:
+                raise ValueError(f"{name} must be within [{low}, {high}], got {value}")
+        return self
+
+
+class Actor(Strict):
+    name: str
+    gdp_bn: Figure
+    milex_bn: Figure
+    milper_k: Figure
+    population_m: Figure
+    urban_population_m: Figure
+    energy_mtce: Figure
+    iron_steel_mt: Figure
+    cinc: Figure | None = None
+    growth: Figure
+    nuclear: Flag
+    stability: Figure
+    policy: Policy
+
+    @model_validator(mode="after")
+    def _positive(self) -> Actor:
+        for name in (
+            "gdp_bn",
+            "milex_bn",
+            "milper_k",
+            "population_m",
+            "urban_population_m",
+            "energy_mtce",
+            "iron_steel_mt",
+        ):
+            if getattr(self, name).value <= 0:
+                raise ValueError(f"{name} must be positive")
+        if not 0 <= self.stability.value <= 1:
+            raise ValueError("stability must be within [0, 1]")
+        if not -0.2 <= self.growth.value <= 0.3:
+            raise ValueError("growth must be a yearly fraction within [-0.2, 0.3]")
+        return self
+
+
+class AlignmentEntry(Strict):
+    pair: tuple[str, str]
+    value: float = Field(ge=-1, le=1)
+    justification: str = Field(min_length=10)
+    sources: list[str] = Field(min_length=1)
+
+
+class TradeEntry(Strict):
+    pair: tuple[str, str]
+    a_to_b_bn: float = Field(ge=0)
+    b_to_a_bn: float = Field(ge=0)
+    period: str | None = None
+    source: str = Field(min_length=3)
+    note: str | None = None
+
+
+class ActorSetFile(Strict):
+    name: str
+    year: int
+    description: str
+    actors: dict[str, Actor] = Field(min_length=2)
+    alignments: list[AlignmentEntry]
+    trade: list[TradeEntry] = []
+
+    @field_validator("actors")
+    @classmethod
+    def _codes(cls, actors: dict[str, Actor]) -> dict[str, Actor]:
+        for code in actors:
+            if not code.isalnum() or not code.isupper():
+                raise ValueError(f"actor code {code!r} must be upper-case letters or digits")
+        return actors
+
+    @model_validator(mode="after")
+    def _complete(self) -> ActorSetFile:
+        codes = set(self.actors)
+        seen: set[frozenset[str]] = set()
+        for entry in [*self.alignments, *self.trade]:
+            unknown = [c for c in entry.pair if c not in codes]
+            if unknown or entry.pair[0] == entry.pair[1]:
+                raise ValueError(f"pair {list(entry.pair)} must name two different actors of this set")
+        for entry in self.alignments:
+            key = frozenset(entry.pair)
+            if key in seen:
+                raise ValueError(f"alignment for {sorted(key)} given twice")
+            seen.add(key)
+        missing = [f"{a}-{b}" for a, b in combinations(sorted(codes), 2) if frozenset((a, b)) not in seen]
+        if missing:
+            raise ValueError(f"alignments missing for {', '.join(missing[:5])}")
+        return self
+
+
+class ActorSet:
+    """Start-year arrays for N actors, in the file's order (the model's actor index)."""
+
+    def __init__(self, spec: ActorSetFile, source: str) -> None:
+        self.spec = spec
+        self.source = source
+        self.codes: list[str] = list(spec.actors)
+        n = len(self.codes)
+        index = {c: i for i, c in enumerate(self.codes)}
+        actors = [spec.actors[c] for c in self.codes]
+
+        def column(name: str) -> np.ndarray:
+            return np.array([getattr(a, name).value for a in actors], dtype=float)
+
+        self.gdp = column("gdp_bn")
+        self.milex = column("milex_bn")
+        self.milper = column("milper_k")
+        self.population = column("population_m")
+        self.urban_population = column("urban_population_m")
+        self.energy = column("energy_mtce")
+        self.industry = column("iron_steel_mt")
+        self.growth = column("growth")
+        self.stability = column("stability")
+        self.nuclear = np.array([a.nuclear.value for a in actors], dtype=float)
+        self.cinc = np.array([a.cinc.value if a.cinc else np.nan for a in actors])
+        self.policy = {p: np.array([getattr(a.policy, p).value for a in actors]) for p in POLICY_NAMES}
+        self.alignment = np.zeros((n, n))
+        for entry in spec.alignments:
+            i, j = index[entry.pair[0]], index[entry.pair[1]]
+            self.alignment[i, j] = self.alignment[j, i] = entry.value
+        self.trade = np.zeros((n, n))  # trade[i, j]: exports from i to j, USD bn per year
+        for entry in spec.trade:
+            i, j = index[entry.pair[0]], index[entry.pair[1]]
+            self.trade[i, j] = entry.a_to_b_bn
+            self.trade[j, i] = entry.b_to_a_bn
+
+    @property
+    def n(self) -> int:
+        return len(self.codes)
+
+    def index(self, code: str) -> int:
+        return self.codes.index(code)
+
+
+def resolve_actor_set_path(name_or_path: str) -> Path:
+    """A bare name refers to ``model/data/<name>.yaml``; anything else is a path."""
+    candidate = DATA_DIR / f"{name_or_path}.yaml"
+    return candidate if candidate.is_file() else Path(name_or_path)
+
+
+def load_actor_set(name_or_path: str = DEFAULT_ACTOR_SET) -> ActorSet:
+    path = resolve_actor_set_path(name_or_path)
+    raw = read_mapping(path)
+    try:
+        spec = ActorSetFile.model_validate(raw)
+    except ValidationError as exc:
+        raise first_error(exc, path) from None
+    return ActorSet(spec, str(path))
+
+
+def synthetic_actor_set(n: int, seed: int = 0) -> ActorSet:
+    """A random but well-formed actor set of n states, for tests and scaling benchmarks."""
+    if n < 2:
+        raise InputError("(synthetic)", "n", "at least 2 actors")
+    rng = np.random.default_rng(seed)
+    codes = [f"S{i:03d}" for i in range(n)]
+    src = "synthetic"
+
+    def fig(value: float) -> dict:
+        return {"value": float(value), "source": src}
+
+    actors = {}
+    for code in codes:
+        size = rng.lognormal(0, 1.2)
+        actors[code] = {
+            "name": f"State {code}",
+            "gdp_bn": fig(200 * size),
+            "milex_bn": fig(5 * size * rng.uniform(0.5, 2)),
+            "milper_k": fig(100 * size**0.5),
+            "population_m": fig(50 * size**0.7),
+            "urban_population_m": fig(25 * size**0.7),
+            "energy_mtce": fig(80 * size),
+            "iron_steel_mt": fig(10 * size),
+            "growth": fig(rng.uniform(0.0, 0.06)),
+            "nuclear": {"value": bool(rng.random() < 0.2), "source": src},
+            "stability": fig(rng.uniform(0.4, 0.95)),
+            "policy": {
+                p: {"value": float(rng.uniform(low, min(high, 1.0))), "note": src}
+                for p, (low, high) in POLICY_BOUNDS.items()
+            },
+        }
+    latent = rng.normal(size=(n, 2))
+    alignments, trade = [], []
+    for i, j in combinations(range(n), 2):
+        value = np.tanh(latent[i] @ latent[j] / 2 + rng.normal(0, 0.2))
+        alignments.append(
+            {"pair": [codes[i], codes[j]], "value": float(value), "justification": "synthetic pair", "sources": [src]}
+        )
+        base = actors[codes[i]]["gdp_bn"]["value"] * actors[codes[j]]["gdp_bn"]["value"]
+        trade.append(
+            {
+                "pair": [codes[i], codes[j]],
+                "a_to_b_bn": float(1e-4 * base * rng.uniform(0.5, 1.5)),
+                "b_to_a_bn": float(1e-4 * base * rng.uniform(0.5, 1.5)),
+                "source": src,
+            }
+        )
+    spec = ActorSetFile.model_validate(
+        {
+            "name": f"synthetic-{n}",
+            "year": 2024,
+            "description": "synthetic",
+            "actors": actors,
+            "alignments": alignments,
+            "trade": trade,
+        }
+    )
+    return ActorSet(spec, f"synthetic-{n}")

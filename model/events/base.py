@@ -1,0 +1,140 @@
+"""What every event shares: identity, timing, magnitude and the shape of its effect over time.
+
+An event *fires* (on a date, every k years, at random with a yearly hazard drawn per world, or
+when a condition on the state holds). From each firing its *intensity* g(age) ramps from 0 to 1
+over ``ramp`` years, holds until ``duration`` years have passed (forever if unset), then falls
+to 0, or halves every ``decay`` years if a half-life is given. Each type turns intensity into
+effects of two kinds:
+
+- **levels** (sanctions in force, a tariff cut, deliveries under way) are ``magnitude * g``;
+- **impulses** (an alignment jump, a new tie, a shock) are ``magnitude * max(0, g - g_before)``,
+  so a ramped impulse is spread over the ramp and adds up to ``magnitude`` in total.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import TYPE_CHECKING, Any, ClassVar, Literal
+
+import numpy as np
+from pydantic import Field, ValidationInfo, field_validator, model_validator
+
+from model.parameters import Strict
+
+if TYPE_CHECKING:
+    from model.events.effects import Effects
+
+METRICS = ("alignment", "trade", "power_share", "stability", "sanctions")
+
+
+class Condition(Strict):
+    """A structured trigger on the state of each world, e.g. alignment(PAK, RUS) above 0.4."""
+
+    metric: Literal["alignment", "trade", "power_share", "stability", "sanctions"]
+    actors: list[str] = Field(min_length=1, max_length=2)
+    above: float | None = None
+    below: float | None = None
+
+    @model_validator(mode="after")
+    def _one_bound(self) -> Condition:
+        if (self.above is None) == (self.below is None):
+            raise ValueError("give exactly one of 'above' or 'below'")
+        pairwise = self.metric in ("alignment", "trade", "sanctions")
+        if pairwise != (len(self.actors) == 2):
+            raise ValueError(f"metric {self.metric} takes {'two actors' if pairwise else 'one actor'}")
+        return self
+
+
+def check_codes(codes: list[str], info: ValidationInfo) -> list[str]:
+    """Actor codes must belong to the scenario's actor set (given in the validation context)."""
+    known = (info.context or {}).get("actors")
+    if known is not None:
+        for code in codes:
+            if code not in known:
+                raise ValueError(f"unknown actor {code!r}; known: {', '.join(known)}")
+    if len(set(codes)) != len(codes):
+        raise ValueError("an actor is listed twice")
+    return codes
+
+
+class Event(Strict):
+    """Fields common to every event type. Subclasses add their own and define ``apply``."""
+
+    kind: ClassVar[str] = ""
+    summary: ClassVar[str] = ""
+
+    id: str = Field(pattern=r"^[A-Za-z0-9][A-Za-z0-9_.-]*$", max_length=64)
+    type: str
+    title: str | None = None
+    source: str | None = None
+    note: str | None = None
+    hypothetical: bool = False
+    magnitude: float = Field(1.0, ge=0, le=1)
+    at: dt.date | None = None
+    every: float | None = Field(None, gt=0, le=100)
+    start: dt.date | None = None
+    until: dt.date | None = None
+    hazard: float | None = Field(None, gt=0, le=1)
+    max_occurrences: int | None = Field(None, ge=1, le=1000)
+    when: Condition | None = None
+    repeat: bool = False
+    ramp: float = Field(0.0, ge=0, le=50)
+    duration: float | None = Field(None, gt=0, le=100)
+    decay: float | None = Field(None, gt=0, le=100)
+
+    @model_validator(mode="after")
+    def _one_timing(self) -> Event:
+        given = [name for name in ("at", "every", "hazard", "when") if getattr(self, name) is not None]
+        if len(given) != 1:
+            raise ValueError(f"give exactly one timing among at, every, hazard, when (got {given or 'none'})")
+        if self.start and self.until and self.until <= self.start:
+            raise ValueError("'until' must come after 'start'")
+        return self
+
+    @field_validator("when")
+    @classmethod
+    def _condition_actors(cls, when: Condition | None, info: ValidationInfo) -> Condition | None:
+        if when is not None:
+            check_codes(when.actors, info)
+        return when
+
+    # --- timing -------------------------------------------------------------------------
+
+    @property
+    def effective_ramp(self) -> float:
+        return self.ramp
+
+    @property
+    def effective_duration(self) -> float | None:
+        return self.duration
+
+    def dates(self) -> list[tuple[str, dt.date]]:
+        """The dates the file names, for the horizon check."""
+        return [(name, getattr(self, name)) for name in ("at", "start", "until") if getattr(self, name)]
+
+    def intensity(self, age: np.ndarray, step_years: float) -> np.ndarray:
+        """g(age) for ages in years since the last firing (inf where it never fired)."""
+        ramp, duration = self.effective_ramp, self.effective_duration
+        with np.errstate(invalid="ignore"):
+            g = np.minimum(1.0, (age + step_years) / ramp) if ramp > 0 else np.ones_like(age)
+            if duration is not None:
+                ended = age >= duration
+                g_end = min(1.0, duration / ramp) if ramp > 0 else 1.0
+                tail = g_end * 0.5 ** ((age - duration) / self.decay) if self.decay else 0.0
+                g = np.where(ended, tail, g)
+        return np.where(np.isfinite(age), g, 0.0)
+
+    # --- effects ------------------------------------------------------------------------
+
+    def parties(self) -> list[str]:
+        """The actors this event involves, for the events table and chart markers."""
+        raise NotImplementedError
+
+    def apply(self, fx: Effects, level: np.ndarray, impulse: np.ndarray) -> None:
+        """Add this event's effects for one step; ``level``/``impulse`` have shape (W,)."""
+        raise NotImplementedError
+
+    @classmethod
+    def example(cls) -> dict[str, Any]:
+        """A complete, valid example of this type, used in docs/EVENTS.md and the tests."""
+        raise NotImplementedError

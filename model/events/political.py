@@ -1,0 +1,161 @@
+"""Political events: instability, economic shocks, leadership change, summits and crises."""
+
+from __future__ import annotations
+
+from typing import Any, Literal
+
+import numpy as np
+from pydantic import Field, ValidationInfo, field_validator
+
+from model.actors import POLICY_BOUNDS
+from model.events.base import Event, check_codes
+from model.events.effects import Effects
+from model.events.military import one_code
+
+INSTABILITY_HIT = 0.3  # stability lost at magnitude 1
+SHOCK_OUTPUT_LOSS = 0.08  # share of potential GDP lost at magnitude 1
+SHOCK_STABILITY_HIT = 0.1
+LEADER_SHIFT = 0.15
+SUMMIT_SHOCK = 0.08
+CRISIS_SHOCK = -0.3
+CRISIS_GRIEVANCE = 0.004  # GDP share per year pushed into military spending at magnitude 1
+
+
+class PoliticalInstability(Event):
+    kind = "political_instability"
+    summary = "Domestic political turmoil: stability falls, growth slows and policy becomes erratic."
+    type: Literal["political_instability"]
+    actor: str
+
+    _code = field_validator("actor")(one_code)
+
+    def parties(self) -> list[str]:
+        return [self.actor]
+
+    def apply(self, fx: Effects, level: np.ndarray, impulse: np.ndarray) -> None:
+        fx.on(fx.stability, [self.actor], -impulse * INSTABILITY_HIT)
+
+    @classmethod
+    def example(cls) -> dict[str, Any]:
+        return {"id": "unrest", "type": "political_instability", "actor": "PAK", "hazard": 0.15, "magnitude": 0.7}
+
+
+class EconomicShock(Event):
+    kind = "economic_shock"
+    summary = "A balance-of-payments, debt or commodity shock that cuts output."
+    type: Literal["economic_shock"]
+    actor: str
+
+    _code = field_validator("actor")(one_code)
+
+    def parties(self) -> list[str]:
+        return [self.actor]
+
+    def apply(self, fx: Effects, level: np.ndarray, impulse: np.ndarray) -> None:
+        fx.on(fx.output_loss, [self.actor], impulse * SHOCK_OUTPUT_LOSS)
+        fx.on(fx.stability, [self.actor], -impulse * SHOCK_STABILITY_HIT)
+
+    @classmethod
+    def example(cls) -> dict[str, Any]:
+        return {"id": "bop-crisis", "type": "economic_shock", "actor": "PAK", "hazard": 0.1, "magnitude": 0.5}
+
+
+class LeadershipChange(Event):
+    kind = "leadership_change"
+    summary = "A new government: policy parameters move to new values; alignment tilts toward or away from some states."
+    type: Literal["leadership_change"]
+    actor: str
+    policy: dict[str, float] = {}
+    toward: list[str] = []
+    away: list[str] = []
+
+    _code = field_validator("actor")(one_code)
+    _codes = field_validator("toward", "away")(check_codes)
+
+    @field_validator("policy")
+    @classmethod
+    def _policy(cls, policy: dict[str, float], info: ValidationInfo) -> dict[str, float]:
+        for name, value in policy.items():
+            if name not in POLICY_BOUNDS:
+                raise ValueError(f"unknown policy {name!r}; known: {', '.join(POLICY_BOUNDS)}")
+            low, high = POLICY_BOUNDS[name]
+            if not low <= value <= high:
+                raise ValueError(f"policy {name} must be within [{low}, {high}]")
+        return policy
+
+    def parties(self) -> list[str]:
+        return [self.actor, *self.toward, *self.away]
+
+    def apply(self, fx: Effects, level: np.ndarray, impulse: np.ndarray) -> None:
+        i = fx.idx([self.actor])[0]
+        for name, value in self.policy.items():
+            fx.policy_shift[name][:, i] += level * value
+            fx.policy_weight[name][:, i] += level
+        if self.toward:
+            fx.between(fx.alignment, [self.actor], self.toward, impulse * LEADER_SHIFT, symmetric=True)
+        if self.away:
+            fx.between(fx.alignment, [self.actor], self.away, -impulse * LEADER_SHIFT, symmetric=True)
+
+    @classmethod
+    def example(cls) -> dict[str, Any]:
+        return {
+            "id": "new-government",
+            "type": "leadership_change",
+            "actor": "PAK",
+            "policy": {"hedging": 1.2},
+            "toward": ["USA"],
+            "at": "2029-03-01",
+        }
+
+
+class Summit(Event):
+    kind = "summit"
+    summary = "A summit or high-level visit among two or more states: a one-off warming."
+    type: Literal["summit"]
+    actors: list[str] = Field(min_length=2)
+
+    _codes = field_validator("actors")(check_codes)
+
+    def parties(self) -> list[str]:
+        return list(self.actors)
+
+    def apply(self, fx: Effects, level: np.ndarray, impulse: np.ndarray) -> None:
+        fx.among(fx.alignment, self.actors, impulse * SUMMIT_SHOCK)
+
+    @classmethod
+    def example(cls) -> dict[str, Any]:
+        return {
+            "id": "sco-astana",
+            "type": "summit",
+            "actors": ["PAK", "RUS"],
+            "at": "2024-07-03",
+            "source": "Business Recorder (facts.md timeline)",
+        }
+
+
+class Crisis(Event):
+    kind = "crisis"
+    summary = "A militarised crisis between two states: sharp cooling, trade suspended, military spending pushed up."
+    type: Literal["crisis"]
+    actors: list[str] = Field(min_length=2, max_length=2)
+
+    _codes = field_validator("actors")(check_codes)
+
+    def parties(self) -> list[str]:
+        return list(self.actors)
+
+    def apply(self, fx: Effects, level: np.ndarray, impulse: np.ndarray) -> None:
+        fx.among(fx.alignment, self.actors, impulse * CRISIS_SHOCK)
+        fx.among(fx.suspension, self.actors, level)
+        fx.on(fx.grievance, self.actors, level * CRISIS_GRIEVANCE)
+
+    @classmethod
+    def example(cls) -> dict[str, Any]:
+        return {
+            "id": "kashmir-crisis",
+            "type": "crisis",
+            "actors": ["IND", "PAK"],
+            "hazard": 0.1,
+            "duration": 1,
+            "magnitude": 0.8,
+        }

@@ -1,0 +1,229 @@
+"""Scenario files: what a user writes to describe a future, validated before anything runs.
+
+A scenario is a YAML mapping: title, description, start date, horizon, the actor set, optional
+overrides of actor policies and model parameters, and a list of events. ``--set PATH=VALUE``
+edits the document by dotted path before validation (events are addressed by id), so the same
+names work in files, on the command line and in sweeps.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import difflib
+import hashlib
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import yaml
+from pydantic import Field, ValidationError, field_validator
+
+from model.actors import DEFAULT_ACTOR_SET, POLICY_BOUNDS, ActorSet, load_actor_set
+from model.events import EVENT_TYPES, Event
+from model.files import InputError, first_error, parse_mapping, read_mapping
+from model.parameters import Parameters, Strict
+
+SCENARIO_DIR = Path(__file__).resolve().parent.parent / "scenarios"
+
+
+class ActorOverride(Strict):
+    policy: dict[str, float] = {}
+    growth: float | None = Field(None, ge=-0.2, le=0.3)
+    stability: float | None = Field(None, ge=0, le=1)
+
+    @field_validator("policy")
+    @classmethod
+    def _policy(cls, policy: dict[str, float]) -> dict[str, float]:
+        for name, value in policy.items():
+            if name not in POLICY_BOUNDS:
+                raise ValueError(f"unknown policy {name!r}; known: {', '.join(POLICY_BOUNDS)}")
+            low, high = POLICY_BOUNDS[name]
+            if not low <= value <= high:
+                raise ValueError(f"policy {name} must be within [{low}, {high}], got {value}")
+        return policy
+
+
+class ScenarioSpec(Parameters):
+    title: str = Field(min_length=1)
+    description: str = Field(min_length=1)
+    sources: list[str] = []
+    start: dt.date
+    years: float = Field(gt=0, le=100)
+    steps_per_year: int = Field(4, ge=1, le=52)
+    actor_set: str = DEFAULT_ACTOR_SET
+    focus: list[str] = []
+    friction: dict[str, float] = {}
+    actors: dict[str, ActorOverride] = {}
+    events: list[dict[str, Any]] = []
+
+    @property
+    def end(self) -> dt.date:
+        return add_years(self.start, self.years)
+
+
+def add_years(start: dt.date, years: float) -> dt.date:
+    return start + dt.timedelta(days=round(years * 365.25))
+
+
+@dataclass(frozen=True)
+class Scenario:
+    """A validated scenario with its actor set, typed events and provenance."""
+
+    name: str
+    path: str
+    sha256: str
+    spec: ScenarioSpec
+    events: tuple[Event, ...]
+    actors: ActorSet
+
+    @property
+    def steps(self) -> int:
+        return max(1, round(self.spec.years * self.spec.steps_per_year))
+
+    @property
+    def focus_pairs(self) -> list[tuple[str, str]]:
+        return [tuple(sorted(p.split("-"))) for p in self.spec.focus]  # type: ignore[misc]
+
+
+def scenario_names() -> list[str]:
+    return sorted(p.stem for p in SCENARIO_DIR.glob("*.yaml"))
+
+
+def resolve(name_or_path: str) -> Path:
+    """A bare name refers to ``scenarios/<name>.yaml``; anything else is a path."""
+    candidate = SCENARIO_DIR / f"{name_or_path}.yaml"
+    if candidate.is_file() and "/" not in name_or_path:
+        return candidate
+    path = Path(name_or_path)
+    if not path.exists() and path.suffix == "":
+        close = difflib.get_close_matches(name_or_path, scenario_names(), n=1)
+        hint = f" (did you mean {close[0]!r}?)" if close else " (see 'run.py list')"
+        raise InputError(name_or_path, "(scenario)", f"a scenario name or file{hint}")
+    return path
+
+
+def load_scenario(
+    name_or_path: str, overrides: list[str] | tuple[str, ...] = (), years: float | None = None
+) -> Scenario:
+    path = resolve(name_or_path)
+    raw = read_mapping(path)
+    text = path.read_bytes()
+    for assignment in overrides:
+        apply_override(raw, assignment)
+    if years is not None:
+        raw["years"] = years
+    return build_scenario(raw, path, hashlib.sha256(text).hexdigest())
+
+
+def scenario_from_text(text: str, name: str = "(text)") -> Scenario:
+    """Build a scenario from YAML text (for the Python API and tests)."""
+    return build_scenario(parse_mapping(text, name), Path(name), hashlib.sha256(text.encode()).hexdigest())
+
+
+def build_scenario(raw: dict[str, Any], path: Path, sha256: str) -> Scenario:
+    try:
+        spec = ScenarioSpec.model_validate(raw)
+    except ValidationError as exc:
+        raise first_error(exc, path) from None
+    actors = load_actor_set(spec.actor_set)
+    check_actor_overrides(spec, actors, path)
+    check_focus(spec, actors, path)
+    events = tuple(parse_event(item, i, actors.codes, path) for i, item in enumerate(spec.events))
+    check_event_ids(events, path)
+    for event in events:
+        check_horizon(event, spec, path)
+    return Scenario(path.stem, str(path), sha256, spec, events, actors)
+
+
+def parse_event(item: Any, position: int, codes: list[str], path: Path) -> Event:
+    label = f"events.{item.get('id', position) if isinstance(item, dict) else position}"
+    if not isinstance(item, dict):
+        raise InputError(path, label, "a mapping describing one event")
+    kind = item.get("type")
+    if kind not in EVENT_TYPES:
+        close = difflib.get_close_matches(str(kind), EVENT_TYPES, n=1)
+        hint = f"; did you mean {close[0]!r}?" if close else f"; known: {', '.join(EVENT_TYPES)}"
+        raise InputError(path, f"{label}.type", f"a known event type, got {kind!r}{hint}")
+    try:
+        return EVENT_TYPES[kind].model_validate(item, context={"actors": codes})
+    except ValidationError as exc:
+        raise first_error(exc, path, prefix=label) from None
+
+
+def check_event_ids(events: tuple[Event, ...], path: Path) -> None:
+    seen: set[str] = set()
+    for event in events:
+        if event.id in seen:
+            raise InputError(path, f"events.{event.id}.id", "a unique event id (this one is used twice)")
+        seen.add(event.id)
+
+
+def check_horizon(event: Event, spec: ScenarioSpec, path: Path) -> None:
+    for name, date in event.dates():
+        if not spec.start <= date <= spec.end:
+            raise InputError(
+                path, f"events.{event.id}.{name}", f"a date within the horizon {spec.start} .. {spec.end}, got {date}"
+            )
+
+
+def check_actor_overrides(spec: ScenarioSpec, actors: ActorSet, path: Path) -> None:
+    for code in spec.actors:
+        if code not in actors.codes:
+            raise InputError(path, f"actors.{code}", f"an actor of set {actors.spec.name} ({', '.join(actors.codes)})")
+
+
+def check_focus(spec: ScenarioSpec, actors: ActorSet, path: Path) -> None:
+    named = [(f"focus.{i}", pair) for i, pair in enumerate(spec.focus)] + [(f"friction.{p}", p) for p in spec.friction]
+    for field, pair in named:
+        parts = pair.split("-")
+        if len(parts) != 2 or parts[0] == parts[1] or any(p not in actors.codes for p in parts):
+            raise InputError(path, field, f"a dyad 'A-B' of two actors among {', '.join(actors.codes)}, got {pair!r}")
+    for pair, value in spec.friction.items():
+        if not 0 <= value <= 1:
+            raise InputError(path, f"friction.{pair}", f"a share within [0, 1], got {value}")
+
+
+def apply_override(raw: dict[str, Any], assignment: str) -> None:
+    """Apply ``PATH=VALUE`` to the raw document; VALUE is parsed as YAML (numbers, booleans, lists)."""
+    if "=" not in assignment:
+        raise InputError("--set", assignment, "PATH=VALUE")
+    path, _, text = assignment.partition("=")
+    parts = path.strip().split(".")
+    if not all(parts):
+        raise InputError("--set", path, "a dotted path such as mechanisms.threat.weight")
+    try:
+        value = yaml.safe_load(text)
+    except yaml.YAMLError:
+        raise InputError("--set", path, f"a YAML value, got {text!r}") from None
+    if not known_path(parts, raw):
+        raise InputError("--set", path, "a known parameter path (see README, 'Parameter paths')")
+    node: Any = raw
+    if parts[0] == "events":
+        if len(parts) < 3:
+            raise InputError("--set", path, "events.<id>.<field>")
+        matches = [e for e in raw.get("events") or [] if isinstance(e, dict) and e.get("id") == parts[1]]
+        if not matches:
+            raise InputError("--set", path, "the id of an event in this scenario")
+        node, parts = matches[0], parts[2:]
+    for part in parts[:-1]:
+        child = node.get(part)
+        if child is None:
+            child = node[part] = {}
+        if not isinstance(child, dict):
+            raise InputError("--set", path, f"a mapping at {part!r}")
+        node = child
+    node[parts[-1]] = value
+
+
+def known_path(parts: list[str], raw: dict[str, Any]) -> bool:
+    """Whether a dotted path names a field the schema knows (so typos fail before running)."""
+    head = parts[0]
+    if head in ("events", "actors"):
+        return len(parts) >= 3 or (head == "actors" and len(parts) == 3)
+    model: Any = ScenarioSpec
+    for part in parts:
+        fields = getattr(model, "model_fields", None)
+        if fields is None or part not in fields:
+            return False
+        model = fields[part].annotation
+    return True

@@ -1,0 +1,512 @@
+"""The World: a Mesa model advancing a batch of W independent worlds of N states together.
+
+State arrays carry a leading world axis. World w draws its randomness only from its own
+streams, derived from its own ``SeedSequence``, and all of them are drawn when the batch is
+built; so a world's trajectory depends on its scenario, its parameters and its seed, never on
+which other worlds share its batch. ``World.step`` reads top to bottom as the process overview
+of docs/ODD.md: events fire, states decide, dyads move, the economy and military respond,
+power and blocs are measured and recorded.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+import mesa
+import numpy as np
+
+from model import alignment as al
+from model import blocs, economy, metrics, military, power
+from model.actors import POLICY_BOUNDS, POLICY_NAMES
+from model.agents import StateAgent
+from model.events import Effects, Event
+from model.scenario import Scenario
+
+CONTRIBUTIONS = (*al.MECHANISMS, "events")
+ACTOR_SERIES = ("capability", "power_share", "gdp", "milex", "bloc", "stability", "tilt", "allied_power")
+METRIC_SERIES = ("polarity", "balance_index", "landscape_energy", "bloc_power_0", "bloc_power_1", "parity")
+
+
+def world_seed(seed: int, replicate: int) -> np.random.SeedSequence:
+    """The seed of replicate r of a run: the same whichever batch or worker runs it."""
+    return np.random.SeedSequence(entropy=seed, spawn_key=(replicate,))
+
+
+@dataclass
+class History:
+    """Everything recorded, step 0 (the initial state) to step S, for every world."""
+
+    actors: dict[str, np.ndarray] = field(default_factory=dict)  # (S+1, W, N)
+    alignment: np.ndarray | None = None  # (S+1, W, P)
+    trade: np.ndarray | None = None  # (S+1, W, P)
+    contributions: np.ndarray | None = None  # (S+1, W, P, K)
+    metrics: dict[str, np.ndarray] = field(default_factory=dict)  # (S+1, W)
+    fired: list[tuple[int, np.ndarray, int]] = field(default_factory=list)  # (step, worlds, event index)
+
+
+class World(mesa.Model):
+    """W worlds of one scenario (optionally with per-world parameter values) advanced in lockstep."""
+
+    def __init__(
+        self, scenario: Scenario, seeds: Sequence[np.random.SeedSequence], values: dict[str, np.ndarray] | None = None
+    ) -> None:
+        super().__init__(rng=seeds[0].generate_state(1)[0] if seeds else None)
+        self.scenario = scenario
+        self.spec = spec = scenario.spec
+        self.events: tuple[Event, ...] = scenario.events
+        self.actor_set = data = scenario.actors
+        self.codes = data.codes
+        self.worlds = len(seeds)
+        self.n = n = data.n
+        self.dt = 1.0 / spec.steps_per_year
+        self.horizon = scenario.steps
+        self.t = 0
+        self.values = values or {}
+        for path in self.values:
+            self.value(path)  # fail early on a path that names nothing
+        self.pairs = np.triu_indices(n, 1)
+        for i, code in enumerate(self.codes):
+            StateAgent(self, code, data.spec.actors[code].name, i)
+
+        self._init_parameters()
+        self._init_state()
+        self._draw_randomness(seeds)
+        self._init_events()
+        self.history = History()
+        self._measure()
+        self.anchor = self.shares.argmax(axis=1)  # bloc 0 is the side of the start's largest power
+        self.baseline = self._structural_baseline()
+        self._record(np.zeros((len(CONTRIBUTIONS), self.worlds, n, n)))
+
+    # --- parameters -----------------------------------------------------------------------
+
+    def value(self, path: str) -> np.ndarray:
+        """A parameter by dotted path as one value per world, per-world values taking precedence."""
+        if path in self.values:
+            return np.broadcast_to(np.asarray(self.values[path], dtype=float), (self.worlds,)).copy()
+        node: Any = self.spec
+        for part in path.split("."):
+            if not hasattr(node, part):
+                raise KeyError(f"unknown parameter path {path!r}")
+            node = getattr(node, part)
+        return np.full(self.worlds, float(node))
+
+    def _init_parameters(self) -> None:
+        mech = self.spec.mechanisms
+        self.mechanism_weight = {
+            m: self.value(f"mechanisms.{m}.weight") * self.value(f"mechanisms.{m}.enabled")
+            for m in al.INTENT_MECHANISMS
+        }
+        self.inertia_on = mech.inertia
+        self.relax_rate = self.value("mechanisms.relaxation.rate") * self.value("mechanisms.relaxation.enabled")
+        self.noise_sd = self.value("mechanisms.noise.sd") * self.value("mechanisms.noise.enabled")
+        self.p = {
+            path: self.value(path)
+            for path in (
+                "alignment.rate",
+                "alignment.trend_half_life",
+                "mechanisms.rival.courting_scale",
+                "mechanisms.rival.arms_scale",
+                "mechanisms.ties.military",
+                "mechanisms.ties.culture",
+                "mechanisms.ties.technology",
+                "mechanisms.ties.decay",
+                "mechanisms.noise.instability_boost",
+                "economy.trade_adjustment",
+                "economy.alignment_elasticity",
+                "economy.agreement_elasticity",
+                "economy.diversion",
+                "economy.trade_gain",
+                "economy.instability_drag",
+                "economy.stability_recovery",
+                "economy.industry_elasticity",
+                "economy.energy_elasticity",
+                "economy.gravity_exponent",
+                "military.fear",
+                "military.fatigue",
+                "military.max_share",
+                "military.depreciation",
+                "power.nuclear_bonus",
+            )
+        }
+        self.power_weights = {c: self.value(f"power.{c}") for c in power.COMPONENTS}
+        data, w = self.actor_set, self.worlds
+        self.base_policy = {name: np.tile(data.policy[name], (w, 1)) for name in POLICY_NAMES}
+        self.growth = np.tile(data.growth, (w, 1))
+        self.usual_stability = np.tile(data.stability, (w, 1))
+        for code, override in self.spec.actors.items():
+            i = self.actor_set.index(code)
+            for name, v in override.policy.items():
+                self.base_policy[name][:, i] = v
+            if override.growth is not None:
+                self.growth[:, i] = override.growth
+            if override.stability is not None:
+                self.usual_stability[:, i] = override.stability
+        for path, values in self.values.items():
+            parts = path.split(".")
+            if parts[0] == "actors" and len(parts) == 4 and parts[2] == "policy":
+                self.base_policy[parts[3]][:, self.actor_set.index(parts[1])] = values
+            elif parts[0] == "actors" and len(parts) == 3:
+                target = {"growth": self.growth, "stability": self.usual_stability}[parts[2]]
+                target[:, self.actor_set.index(parts[1])] = values
+        self.policy = {name: v.copy() for name, v in self.base_policy.items()}
+        friction = np.full((self.n, self.n), self.spec.mechanisms.ties.friction)
+        for pair, v in self.spec.friction.items():
+            a, b = (self.actor_set.index(c) for c in pair.split("-"))
+            friction[a, b] = friction[b, a] = v
+        self.friction = np.broadcast_to(friction, (w, self.n, self.n)).copy()
+
+    # --- state ------------------------------------------------------------------------------
+
+    def _init_state(self) -> None:
+        data, w, n = self.actor_set, self.worlds, self.n
+
+        def tile(x: np.ndarray) -> np.ndarray:
+            return np.broadcast_to(x, (w, *x.shape)).copy()
+
+        self.alignment0 = tile(data.alignment)
+        self.alignment = self.alignment0.copy()
+        self.trade0 = tile(data.trade)
+        self.trade = self.trade0.copy()
+        self.trend = np.zeros((w, n, n))
+        self.military_tie = np.zeros((w, n, n))
+        self.culture_tie = np.zeros((w, n, n))
+        self.technology_tie = np.zeros((w, n, n))
+        self.investment = np.zeros((w, n, n))
+        self.arms_flow = np.zeros((w, n, n))
+        self.energy_flow = np.zeros((w, n, n))
+        self.blocked = np.zeros((w, n, n))
+        self.gdp0 = tile(data.gdp)
+        self.gdp = self.gdp0.copy()
+        self.potential = self.gdp0.copy()
+        self.stability0 = self.usual_stability.copy()
+        self.stability = self.stability0.copy()
+        self.burden0 = tile(data.milex / data.gdp)
+        self.burden = self.burden0.copy()
+        self.milex = self.burden * self.gdp
+        self.stock = self.milex / self.p["military.depreciation"][:, None]
+        self.threat0 = military.threat_level(self.alignment, self.milex)
+        self.fixed_components = {
+            "personnel": tile(data.milper),
+            "population": tile(data.population),
+            "urban_population": tile(data.urban_population),
+        }
+
+    def _draw_randomness(self, seeds: Sequence[np.random.SeedSequence]) -> None:
+        """Draw each world's noise and event lotteries from its own two streams, once."""
+        steps, pairs, n_events = self.horizon, len(self.pairs[0]), len(self.events)
+        self.shocks = np.empty((self.worlds, steps, pairs))
+        self.lotteries = np.empty((self.worlds, steps, n_events))
+        for w, seed in enumerate(seeds):
+            noise_seed, event_seed = seed.spawn(2)
+            self.shocks[w] = np.random.default_rng(noise_seed).standard_normal((steps, pairs))
+            self.lotteries[w] = np.random.default_rng(event_seed).random((steps, n_events))
+
+    def _init_events(self) -> None:
+        e, w = len(self.events), self.worlds
+        self.magnitude = (
+            np.stack(
+                [
+                    self.value(f"events.{ev.id}.magnitude")
+                    if f"events.{ev.id}.magnitude" in self.values
+                    else np.full(w, ev.magnitude)
+                    for ev in self.events
+                ]
+            )
+            if e
+            else np.zeros((0, w))
+        )
+        self.age = np.full((e, w), np.inf)
+        self.intensity = np.zeros((e, w))
+        self.occurrences = np.zeros((e, w), dtype=int)
+        self.scheduled = np.zeros((e, self.horizon), dtype=bool)
+        self.window = np.ones((e, self.horizon), dtype=bool)
+        self.hazard_per_step = np.zeros(e)
+        for k, ev in enumerate(self.events):
+            first = self.step_of(ev.start) if ev.start else 0
+            last = self.step_of(ev.until) if ev.until else self.horizon
+            self.window[k, :first] = False
+            self.window[k, last:] = False
+            if ev.at is not None:
+                self._schedule(k, self.step_of(ev.at))
+            elif ev.every is not None:
+                origin = ev.start or self.spec.start
+                for j in range(int(self.spec.years / ev.every) + 2):
+                    when = self.step_of(origin) + round(j * ev.every / self.dt)
+                    if when < last:
+                        self._schedule(k, when)
+            elif ev.hazard is not None:
+                self.hazard_per_step[k] = 1.0 - (1.0 - ev.hazard) ** self.dt
+
+    def _schedule(self, k: int, step: int) -> None:
+        if 0 <= step < self.horizon:
+            self.scheduled[k, step] = True
+
+    def step_of(self, date: dt.date) -> int:
+        return int(np.floor((date - self.spec.start).days / 365.25 * self.spec.steps_per_year + 1e-9))
+
+    def date_of(self, step: int) -> dt.date:
+        months_per_step = 12 / self.spec.steps_per_year
+        start = self.spec.start
+        if months_per_step.is_integer():
+            months = start.month - 1 + int(step * months_per_step)
+            return start.replace(year=start.year + months // 12, month=months % 12 + 1, day=min(start.day, 28))
+        return start + dt.timedelta(days=round(step * 365.25 / self.spec.steps_per_year))
+
+    # --- one step ---------------------------------------------------------------------------
+
+    def step(self) -> None:
+        if self.t >= self.horizon:
+            raise RuntimeError("the scenario's horizon is reached")
+        fx = self.fire_events()
+        self.update_policies(fx)
+        self.forces = self.compute_forces()
+        self.intent_terms = np.zeros((len(al.INTENT_MECHANISMS), self.worlds, self.n, self.n))
+        self.agents.do("decide")
+        parts = self.move_alignment(fx)
+        self.update_ties(fx)
+        self.update_economy(fx)
+        self.update_military(fx)
+        self._measure()
+        self.t += 1
+        self._record(parts)
+
+    def fire_events(self) -> Effects:
+        fx = Effects(self.worlds, self.codes)
+        t = self.t
+        for k, ev in enumerate(self.events):
+            fire = self._fires(k, ev, t)
+            if fire.any():
+                self.history.fired.append((t, np.flatnonzero(fire), k))
+                self.occurrences[k] += fire
+            self.age[k] = np.where(fire, 0.0, self.age[k] + self.dt)
+            g = ev.intensity(self.age[k], self.dt)
+            before = np.where(fire, 0.0, self.intensity[k])
+            self.intensity[k] = g
+            if g.any():
+                mag = self.magnitude[k]
+                ev.apply(fx, mag * g, mag * al.relu(g - before))
+        return fx
+
+    def _fires(self, k: int, ev: Event, t: int) -> np.ndarray:
+        if ev.at is not None or ev.every is not None:
+            return np.full(self.worlds, self.scheduled[k, t])
+        if not self.window[k, t]:
+            return np.zeros(self.worlds, dtype=bool)
+        if ev.hazard is not None:
+            allowed = self.occurrences[k] < (ev.max_occurrences or 10**9)
+            return allowed & (self.lotteries[:, t, k] < self.hazard_per_step[k])
+        first_time = self.occurrences[k] == 0
+        again = ev.repeat & (self.intensity[k] == 0)
+        return (first_time | again) & self.condition_holds(ev)
+
+    def condition_holds(self, ev: Event) -> np.ndarray:
+        cond = ev.when
+        assert cond is not None
+        ids = [self.actor_set.index(c) for c in cond.actors]
+        if cond.metric == "alignment":
+            x = self.alignment[:, ids[0], ids[1]]
+        elif cond.metric == "trade":
+            x = self.trade[:, ids[0], ids[1]] + self.trade[:, ids[1], ids[0]]
+        elif cond.metric == "sanctions":
+            x = self.blocked[:, ids[0], ids[1]]
+        elif cond.metric == "power_share":
+            x = self.shares[:, ids[0]]
+        else:
+            x = self.stability[:, ids[0]]
+        return x > cond.above if cond.above is not None else x < cond.below
+
+    def update_policies(self, fx: Effects) -> None:
+        for name in POLICY_NAMES:
+            weight = np.clip(fx.policy_weight[name], 0.0, 1.0)
+            mean_new = np.divide(
+                fx.policy_shift[name],
+                fx.policy_weight[name],
+                out=np.zeros_like(weight),
+                where=fx.policy_weight[name] > 0,
+            )
+            low, high = POLICY_BOUNDS[name]
+            self.policy[name] = np.clip(self.base_policy[name] * (1 - weight) + mean_new * weight, low, high)
+
+    def compute_forces(self) -> dict[str, np.ndarray]:
+        a, s = self.alignment, self.shares
+        links = self.trade + self.trade.transpose(0, 2, 1) + self.investment + self.investment.transpose(0, 2, 1)
+        links = links + self.energy_flow.transpose(0, 2, 1)  # energy bought counts twice: it is strategic
+        courtship = al.courting(
+            self.trend, self.arms_flow, self.p["mechanisms.rival.courting_scale"], self.p["mechanisms.rival.arms_scale"]
+        )
+        ties_weights = (
+            self.p["mechanisms.ties.military"],
+            self.p["mechanisms.ties.culture"],
+            self.p["mechanisms.ties.technology"],
+        )
+        return {
+            "threat": al.threat_force(a, s),
+            "economic": al.economic_force(links),
+            "balance": al.balance_force(a),
+            "rival": al.rival_force(a, courtship),
+            "hedging": al.hedging_force(a, s),
+            "ties": al.ties_force(self.military_tie, self.culture_tie, self.technology_tie, ties_weights),
+        }
+
+    def _structural_baseline(self) -> np.ndarray:
+        """Where alignment relaxes to: the start state, shifted so that it is at rest if nothing changes."""
+        if not self.spec.mechanisms.relaxation.calibrate_baseline:
+            return self.alignment0.copy()
+        self.update_policies(Effects(self.worlds, self.codes))
+        self.forces = self.compute_forces()
+        self.intent_terms = np.zeros((len(al.INTENT_MECHANISMS), self.worlds, self.n, self.n))
+        self.agents.do("decide")
+        drift = self.p["alignment.rate"][:, None, None] * al.joint_move(self.intent_terms).sum(axis=0)
+        rate = self.relax_rate[:, None, None]
+        offset = np.divide(drift, rate, out=np.zeros_like(drift), where=rate > 0)
+        return self.alignment0 + offset
+
+    def move_alignment(self, fx: Effects) -> np.ndarray:
+        dt, w = self.dt, self.worlds
+        moves = self.p["alignment.rate"][None, :, None, None] * al.joint_move(self.intent_terms) * dt
+        relax = self.relax_rate[:, None, None] * (self.baseline - self.alignment) * dt
+        noise = np.zeros((w, self.n, self.n))
+        i, j = self.pairs
+        weakest = np.minimum(self.stability[:, i], self.stability[:, j])
+        scale = (
+            self.noise_sd[:, None]
+            * np.sqrt(dt)
+            * (1 + self.p["mechanisms.noise.instability_boost"][:, None] * (1 - weakest))
+        )
+        noise[:, i, j] = scale * self.shocks[:, self.t, :]
+        noise[:, j, i] = noise[:, i, j]
+        parts = np.concatenate([moves, relax[None], noise[None], fx.alignment[None]])
+        new, scaled = al.bounded_update(self.alignment, parts)
+        keep = 1.0 - np.exp(-np.log(2) * dt / self.p["alignment.trend_half_life"])[:, None, None]
+        self.trend += keep * ((new - self.alignment) / dt - self.trend)
+        self.alignment = new
+        return scaled
+
+    def update_ties(self, fx: Effects) -> None:
+        conversion = 1.0 - self.friction * (1.0 - np.clip(fx.friction_cut, 0.0, 1.0))
+        decay = np.exp(-self.p["mechanisms.ties.decay"] * self.dt)[:, None, None]
+        for name in ("military_tie", "culture_tie", "technology_tie"):
+            tie = getattr(self, name)
+            gained = np.clip(getattr(fx, name) * conversion, 0.0, 1.0) * (1.0 - tie)
+            setattr(self, name, np.clip(tie * decay + gained, 0.0, 1.0))
+        self.investment += fx.investment
+
+    def update_economy(self, fx: Effects) -> None:
+        p, dt = self.p, self.dt
+        self.blocked = economy.barriers(
+            fx.sanctions, fx.secondary, fx.relief, fx.suspension, self.policy["sanctions_compliance"]
+        )
+        self.energy_flow = fx.energy_flow
+        scale = economy.gravity(self.gdp, self.gdp0, p["economy.gravity_exponent"])
+        target = economy.trade_target(
+            self.trade0,
+            scale,
+            self.alignment,
+            self.alignment0,
+            fx.trade_boost,
+            self.blocked,
+            fx.energy_flow,
+            p["economy.alignment_elasticity"],
+            p["economy.agreement_elasticity"],
+            p["economy.diversion"],
+        )
+        pull = 1.0 - np.exp(-p["economy.trade_adjustment"] * dt)[:, None, None]
+        self.trade = self.trade + pull * (target - self.trade)
+        self.stability = economy.stability_update(
+            self.stability, self.usual_stability, p["economy.stability_recovery"], fx.stability, dt
+        )
+        self.potential = economy.potential_growth(
+            self.potential,
+            self.growth,
+            self.stability,
+            self.usual_stability,
+            p["economy.instability_drag"],
+            fx.output_loss,
+            fx.output_gain,
+            dt,
+        )
+        expected = economy.trade_volume(self.trade0 * scale)
+        self.gdp = economy.output(self.potential, self.trade, expected, p["economy.trade_gain"])
+
+    def update_military(self, fx: Effects) -> None:
+        p = self.p
+        threat = military.threat_level(self.alignment, self.milex)
+        self.burden = military.burden_update(
+            self.burden,
+            self.burden0,
+            threat,
+            self.threat0,
+            fx.grievance,
+            p["military.fear"],
+            p["military.fatigue"],
+            p["military.max_share"],
+            self.dt,
+        )
+        self.milex = self.burden * self.gdp
+        self.arms_flow = fx.arms_flow
+        self.stock = military.capability_stock_update(
+            self.stock, self.milex, fx.arms_capability, p["military.depreciation"], self.dt
+        )
+
+    # --- measurement ------------------------------------------------------------------------
+
+    def _measure(self) -> None:
+        growth = self.gdp / self.gdp0
+        data = self.actor_set
+        components = {
+            **self.fixed_components,
+            "military": self.stock,
+            "industry": data.industry * growth ** self.p["economy.industry_elasticity"][:, None],
+            "energy": data.energy * growth ** self.p["economy.energy_elasticity"][:, None],
+            "gdp": self.gdp,
+        }
+        self.capability = power.capability(components, self.power_weights, data.nuclear, self.p["power.nuclear_bonus"])
+        self.shares = power.power_shares(self.capability)
+
+    def _record(self, parts: np.ndarray) -> None:
+        h, i, j = self.history, *self.pairs
+        sides, energy = blocs.global_minimum(self.shares, self.alignment)
+        anchor_side = sides[np.arange(self.worlds), self.anchor]
+        bloc = (sides != anchor_side[:, None]).astype(int)
+        in_bloc1 = bloc == 1
+        values = {
+            "capability": self.capability,
+            "power_share": self.shares,
+            "gdp": self.gdp,
+            "milex": self.milex,
+            "bloc": bloc,
+            "stability": self.stability,
+            "tilt": metrics.tilt(self.alignment, self.shares, bloc),
+            "allied_power": metrics.allied_power(self.alignment, self.shares),
+        }
+        summary = {
+            "polarity": metrics.polarity(self.shares),
+            "balance_index": metrics.balance_index(self.alignment),
+            "landscape_energy": energy,
+            "bloc_power_0": np.where(in_bloc1, 0.0, self.shares).sum(axis=1),
+            "bloc_power_1": np.where(in_bloc1, self.shares, 0.0).sum(axis=1),
+            "parity": metrics.parity(self.shares),
+        }
+        steps = self.horizon + 1
+        if h.alignment is None:
+            h.actors = {k: np.zeros((steps, self.worlds, self.n)) for k in ACTOR_SERIES}
+            h.metrics = {k: np.zeros((steps, self.worlds)) for k in METRIC_SERIES}
+            h.alignment = np.zeros((steps, self.worlds, len(i)))
+            h.trade = np.zeros((steps, self.worlds, len(i)))
+            h.contributions = np.zeros((steps, self.worlds, len(i), len(CONTRIBUTIONS)))
+        for k, v in values.items():
+            h.actors[k][self.t] = v
+        for k, v in summary.items():
+            h.metrics[k][self.t] = v
+        h.alignment[self.t] = self.alignment[:, i, j]
+        h.trade[self.t] = self.trade[:, i, j] + self.trade[:, j, i]
+        h.contributions[self.t] = np.moveaxis(parts[:, :, i, j], 0, -1)
+
+    def run(self) -> History:
+        while self.t < self.horizon:
+            self.step()
+        return self.history
