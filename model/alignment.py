@@ -94,13 +94,14 @@ def joint_move(intent_terms: np.ndarray) -> np.ndarray:
 def bounded_update(alignment: np.ndarray, parts: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """Apply the summed change of ``parts`` (K, W, N, N) so alignment stays in [-1, 1].
 
-    A step of size d moves alignment by d * (1 - A) when warming and d * (1 + A) when cooling
-    (|d| capped at 1), so the bound is approached but never crossed. Each part is scaled by the
-    same factor, so the recorded contributions still add up to the actual change.
+    A step of size d (|d| capped at 1/2) moves alignment by d * (1 - A^2): the same damping
+    whichever way it moves, so symmetric noise causes no drift, and with |d| <= 1/2 the bound
+    is approached but never crossed. Each part is scaled by the same factor, so the recorded
+    contributions still add up to the actual change.
     """
     delta = parts.sum(axis=0)
-    capped = np.clip(delta, -1.0, 1.0)
-    room = np.where(capped >= 0, 1.0 - alignment, 1.0 + alignment)
+    capped = np.clip(delta, -0.5, 0.5)
+    room = 1.0 - alignment**2
     with np.errstate(invalid="ignore", divide="ignore"):
         factor = np.where(delta != 0, capped * room / delta, 0.0)
     scaled = parts * factor[None]

@@ -37,7 +37,7 @@ class RivalMechanism(Mechanism):
 
 
 class TiesMechanism(Mechanism):
-    weight: float = Field(1.0, ge=0, le=10)
+    weight: float = Field(3.0, ge=0, le=10)
     military: float = Field(1.0, ge=0, le=10)
     culture: float = Field(0.5, ge=0, le=10)
     technology: float = Field(0.7, ge=0, le=10)
@@ -47,7 +47,7 @@ class TiesMechanism(Mechanism):
 
 class Relaxation(Strict):
     enabled: bool = True
-    rate: float = Field(0.5, ge=0, le=10, description="pull toward the structural baseline per year")
+    rate: float = Field(0.4, ge=0, le=10, description="pull toward the structural baseline per year")
     calibrate_baseline: bool = Field(
         True, description="set the baseline so the start-year alignments are at rest under the start-year forces"
     )

@@ -1,0 +1,224 @@
+"""Outcome charts drawn from stored tables, so any chart can be redrawn without rerunning.
+
+Each chart answers one question about the balance of power; bands show the spread across
+replicates (50 % and 90 % of worlds) when there is more than one.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import matplotlib.patches as mpatches
+import numpy as np
+import pandas as pd
+from matplotlib.colors import TwoSlopeNorm
+from matplotlib.lines import Line2D
+
+from analysis import style
+
+Tables = dict[str, pd.DataFrame]
+
+
+def quantiles(frame: pd.DataFrame, by: list[str], column: str) -> pd.DataFrame:
+    grouped = frame.groupby(by)[column]
+    return pd.DataFrame({q: grouped.quantile(q) for q in (0.05, 0.25, 0.5, 0.75, 0.95)}).reset_index()
+
+
+def banded_line(ax: Any, x: Any, q: pd.DataFrame, colour: str, label: str, bands: bool) -> None:
+    if bands:
+        ax.fill_between(x, q[0.05], q[0.95], color=colour, alpha=0.12, linewidth=0)
+        ax.fill_between(x, q[0.25], q[0.75], color=colour, alpha=0.28, linewidth=0)
+    ax.plot(x, q[0.5], color=colour, linewidth=2, label=label)
+
+
+def power_shares(meta: dict[str, Any], tables: Tables, path: Path) -> None:
+    """Who holds how much of the five's power, and how sure we are."""
+    fig, ax = style.figure()
+    traj = tables["trajectories"]
+    bands = meta["replicates"] > 1
+    codes = meta["actors"]
+    for code in codes:
+        q = quantiles(traj[traj.actor == code], ["date"], "power_share")
+        q[[0.05, 0.25, 0.5, 0.75, 0.95]] *= 100
+        banded_line(ax, q["date"], q, style.actor_colour(code, codes), code, bands)
+    ax.set_ylabel("Share of the set's capability (%)")
+    ax.set_ylim(bottom=0)
+    style.date_axis(ax)
+    handles, labels = ax.get_legend_handles_labels()
+    if bands:
+        handles += [mpatches.Patch(color="grey", alpha=0.4), mpatches.Patch(color="grey", alpha=0.15)]
+        labels += ["50 % of worlds", "90 % of worlds"]
+    ax.legend(handles, labels, loc="center left", bbox_to_anchor=(1.0, 0.5), frameon=False)
+    style.finish(fig, meta, "Power shares (median line)")
+    style.save(fig, path)
+
+
+def modal_members(traj: pd.DataFrame, step: int) -> dict[int, list[str]]:
+    at = traj[traj.step == step]
+    modal = at.groupby("actor")["bloc"].agg(lambda b: int(round(b.mean())))
+    return {bloc: sorted(modal[modal == bloc].index) for bloc in (0, 1)}
+
+
+def bloc_power(meta: dict[str, Any], tables: Tables, path: Path) -> None:
+    """How much power each landscape-theory bloc holds, and who is in it."""
+    fig, ax = style.figure()
+    metrics, traj = tables["metrics"], tables["trajectories"]
+    median = metrics.groupby("date")[["bloc_power_0", "bloc_power_1"]].median() * 100
+    last = int(traj.step.max())
+    start, end = modal_members(traj, 0), modal_members(traj, last)
+    labels = [f"Bloc {b}: start {'+'.join(start[b]) or '—'} → end {'+'.join(end[b]) or '—'}" for b in (0, 1)]
+    ax.stackplot(median.index, median["bloc_power_0"], median["bloc_power_1"], colors=style.BLOC_COLOURS,
+                 alpha=0.8, labels=labels)
+    changes = modal_changes(traj)
+    for date, text in changes:
+        ax.axvline(date, color="black", linewidth=0.8, linestyle=":")
+        ax.annotate(text, (date, 98), rotation=90, va="top", ha="right", fontsize=7)
+    ax.set_ylabel("Share of the set's capability (%)")
+    ax.set_ylim(0, 100)
+    style.date_axis(ax)
+    ax.legend(loc="lower left", frameon=True, fontsize=9)
+    style.finish(fig, meta, "Bloc power (median over worlds; most common membership)")
+    style.save(fig, path)
+
+
+def modal_changes(traj: pd.DataFrame) -> list[tuple[Any, str]]:
+    """Dates at which an actor's most common bloc changes, with a label."""
+    modal = traj.groupby(["date", "actor"])["bloc"].mean().round().unstack()
+    changes = []
+    for actor in modal.columns:
+        series = modal[actor]
+        for date in series.index[1:][series.diff().iloc[1:].ne(0).to_numpy()]:
+            changes.append((date, f"{actor} → bloc {int(series[date])}"))
+    return changes
+
+
+def alignment_matrix(frame: pd.DataFrame, codes: list[str]) -> np.ndarray:
+    index = {c: k for k, c in enumerate(codes)}
+    m = np.full((len(codes), len(codes)), np.nan)
+    for row in frame.itertuples():
+        i, j = index[row.actor_a], index[row.actor_b]
+        m[i, j] = m[j, i] = row.alignment
+    return m
+
+
+def alignment_heatmaps(meta: dict[str, Any], tables: Tables, path: Path) -> None:
+    """Who is friends with whom at the start and at the end (median over worlds)."""
+    align = tables["alignment"]
+    codes = meta["actors"]
+    steps = sorted({0, int(align.step.max())})
+    fig, axes = style.figure(4.6 * len(steps) + 1.2, 4.8, ncols=len(steps), squeeze=False)
+    norm = TwoSlopeNorm(vcenter=0.0, vmin=-1.0, vmax=1.0)
+    image = None
+    for ax, step in zip(axes[0], steps, strict=True):
+        at = align[align.step == step].groupby(["actor_a", "actor_b"], as_index=False)["alignment"].median()
+        m = alignment_matrix(at, codes)
+        image = ax.imshow(m, cmap="RdBu", norm=norm)
+        for i in range(len(codes)):
+            for j in range(len(codes)):
+                if i != j and len(codes) <= 12:
+                    ax.text(j, i, f"{m[i, j]:+.2f}", ha="center", va="center", fontsize=8,
+                            color="white" if abs(m[i, j]) > 0.55 else "black")
+        ax.set_xticks(range(len(codes)), codes)
+        ax.set_yticks(range(len(codes)), codes)
+        ax.set_title(str(align.loc[align.step == step, "date"].iloc[0].date()))
+        for side in ("top", "right"):
+            ax.spines[side].set_visible(True)
+    fig.colorbar(image, ax=axes[0].tolist(), label="Alignment (−1 hostile … +1 allied)", shrink=0.85)
+    fig.suptitle(f"Alignment at start and end (median)\n{style.subtitle(meta)}", x=0.01, ha="left")
+    fig.text(0.01, 0.005, f"powershift {meta.get('version', '')} · {style.DATA_NOTE}", fontsize=7, color="#555555")
+    style.save(fig, path)
+
+
+def focus_dyads(meta: dict[str, Any]) -> list[tuple[str, str]]:
+    focus = meta["parameters"].get("focus") or []
+    return [tuple(sorted(p.split("-"))) for p in focus]  # type: ignore[misc]
+
+
+def focus_alignment(meta: dict[str, Any], tables: Tables, path: Path) -> None:
+    """How the dyads the scenario is about move, with the scenario's events marked."""
+    align, events = tables["alignment"], tables["events"]
+    dyads = focus_dyads(meta) or sorted({(r.actor_a, r.actor_b) for r in align.itertuples()})[:4]
+    fig, ax = style.figure(10, 5.5)
+    palette = ["#000000", "#0072B2", "#D55E00", "#009E73", "#CC79A7", "#E69F00"]
+    bands = meta["replicates"] > 1
+    for k, (a, b) in enumerate(dyads):
+        rows = align[(align.actor_a == a) & (align.actor_b == b)]
+        banded_line(ax, sorted(rows.date.unique()), quantiles(rows, ["date"], "alignment"),
+                    palette[k % len(palette)], f"{a}–{b}", bands)
+    ax.axhline(0, color="grey", linewidth=0.8)
+    share = events.groupby(["event", "date"]).size() / meta["replicates"]
+    common = share[share >= 0.5].reset_index()
+    first = common.sort_values("date").groupby("event").head(1)
+    for n, row in enumerate(first.itertuples()):
+        ax.axvline(row.date, color="#777777", linewidth=0.7, linestyle="--")
+        ax.annotate(row.event, (row.date, 1.0 - 0.07 * (n % 6)), fontsize=7, color="#444444",
+                    xytext=(2, 0), textcoords="offset points")
+    ax.set_ylim(-1.05, 1.05)
+    ax.set_ylabel("Alignment (−1 hostile … +1 allied)")
+    style.date_axis(ax)
+    handles, labels = ax.get_legend_handles_labels()
+    handles.append(Line2D([], [], color="#777777", linestyle="--", linewidth=0.7))
+    labels.append("event (first firing in ≥ half of worlds)")
+    ax.legend(handles, labels, loc="center left", bbox_to_anchor=(1.0, 0.5), frameon=False)
+    style.finish(fig, meta, "Focus dyads: alignment over time (median" + (", 50 %/90 % bands)" if bands else ")"))
+    style.save(fig, path)
+
+
+def network(meta: dict[str, Any], tables: Tables, path: Path) -> None:
+    """The signed alignment network at the end: who leans with whom, sized by power."""
+    align, traj = tables["alignment"], tables["trajectories"]
+    codes = meta["actors"]
+    last = int(align.step.max())
+    ties = align[align.step == last].groupby(["actor_a", "actor_b"], as_index=False)["alignment"].median()
+    power = traj[traj.step == last].groupby("actor")["power_share"].median()
+    bloc = traj[traj.step == last].groupby("actor")["bloc"].mean().round().astype(int)
+    angle = np.pi / 2 - 2 * np.pi * np.arange(len(codes)) / len(codes)
+    pos = {c: (np.cos(a), np.sin(a)) for c, a in zip(codes, angle, strict=True)}
+    fig, ax = style.figure(7.5, 7.0)
+    for row in ties.itertuples():
+        (x1, y1), (x2, y2) = pos[row.actor_a], pos[row.actor_b]
+        colour = "#0072B2" if row.alignment >= 0 else "#D55E00"
+        ax.plot([x1, x2], [y1, y2], color=colour, linewidth=0.5 + 7 * abs(row.alignment),
+                alpha=0.35 + 0.6 * abs(row.alignment), solid_capstyle="round", zorder=1)
+        if len(codes) <= 8:
+            ax.text((x1 + x2) / 2, (y1 + y2) / 2, f"{row.alignment:+.2f}", fontsize=8, ha="center", va="center",
+                    bbox={"facecolor": "white", "edgecolor": "none", "alpha": 0.8, "pad": 1})
+    for code in codes:
+        x, y = pos[code]
+        ax.scatter([x], [y], s=300 + 6000 * power[code], color=style.BLOC_COLOURS[bloc[code]], zorder=2,
+                   edgecolor="black")
+        ax.text(x, y, f"{code}\n{100 * power[code]:.0f}%", ha="center", va="center", color="white",
+                fontweight="bold", fontsize=9, zorder=3)
+    ax.set_xlim(-1.45, 1.45)
+    ax.set_ylim(-1.45, 1.45)
+    ax.set_aspect("equal")
+    ax.axis("off")
+    legend = [Line2D([], [], color="#0072B2", linewidth=4, label="positive alignment (width = strength)"),
+              Line2D([], [], color="#D55E00", linewidth=4, label="negative alignment"),
+              mpatches.Patch(color=style.BLOC_COLOURS[0], label="bloc 0 (node size = power share)"),
+              mpatches.Patch(color=style.BLOC_COLOURS[1], label="bloc 1")]
+    ax.legend(handles=legend, loc="lower center", bbox_to_anchor=(0.5, -0.08), ncol=2, frameon=False, fontsize=8)
+    date = align.loc[align.step == last, "date"].iloc[0].date()
+    style.finish(fig, meta, f"Signed alignment network at {date} (median)")
+    style.save(fig, path)
+
+
+CHARTS: dict[str, Callable[[dict[str, Any], Tables, Path], None]] = {
+    "power_shares": power_shares,
+    "bloc_power": bloc_power,
+    "alignment_heatmaps": alignment_heatmaps,
+    "focus_alignment": focus_alignment,
+    "network": network,
+}
+
+
+def draw_all(meta: dict[str, Any], tables: Tables, folder: Path, fmt: str = "png") -> list[Path]:
+    folder.mkdir(parents=True, exist_ok=True)
+    paths = []
+    for name, draw in CHARTS.items():
+        path = folder / f"{name}.{fmt}"
+        draw(meta, tables, path)
+        paths.append(path)
+    return paths

@@ -1,0 +1,73 @@
+"""Tidy tables from a World's history: the output contract every later tool reads.
+
+- ``trajectories``: replicate, step, date, actor, capability, power_share, gdp, milex, bloc, ...
+- ``alignment``: replicate, step, date, actor_a, actor_b (actor_a < actor_b), alignment, trade,
+  one ``contrib_<mechanism>`` column per mechanism, contrib_events
+- ``metrics``: replicate, step, date, polarity, balance_index, landscape_energy, bloc_power_0,
+  bloc_power_1, parity
+- ``events``: replicate, step, date, event, type, actors, hypothetical
+
+Step 0 is the initial state; step k is the state after k steps. An event's step is the step
+during which it fired (its effects first show at step + 1).
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+from model.world import ACTOR_SERIES, CONTRIBUTIONS, METRIC_SERIES, World
+
+TABLES = ("trajectories", "alignment", "metrics", "events")
+
+
+def history_tables(world: World, first_replicate: int = 0) -> dict[str, pd.DataFrame]:
+    """All four tables for the worlds of one batch, numbered from ``first_replicate``."""
+    h = world.history
+    steps, worlds = h.alignment.shape[:2]
+    dates = pd.to_datetime([world.date_of(s) for s in range(steps)])
+    replicate = first_replicate + np.arange(worlds)
+
+    def frame(index: dict[str, np.ndarray], columns: dict[str, np.ndarray]) -> pd.DataFrame:
+        return pd.DataFrame({**index, **columns})
+
+    # trajectories: (S+1, W, N) -> rows ordered by replicate, step, actor
+    n = world.n
+    grid_w, grid_s, grid_a = np.meshgrid(replicate, np.arange(steps), np.arange(n), indexing="ij")
+    trajectories = frame(
+        {"replicate": grid_w.ravel(), "step": grid_s.ravel(), "date": dates[grid_s.ravel()],
+         "actor": np.array(world.codes)[grid_a.ravel()]},
+        {k: np.moveaxis(h.actors[k], 1, 0).ravel() for k in ACTOR_SERIES},
+    )
+    trajectories["bloc"] = trajectories["bloc"].astype(int)
+
+    i, j = world.pairs
+    codes = np.array(world.codes)
+    first_is_a = codes[i] < codes[j]
+    a, b = np.where(first_is_a, codes[i], codes[j]), np.where(first_is_a, codes[j], codes[i])
+    pairs = len(i)
+    grid_w, grid_s, grid_p = np.meshgrid(replicate, np.arange(steps), np.arange(pairs), indexing="ij")
+    contrib = np.moveaxis(h.contributions, 1, 0).reshape(-1, len(CONTRIBUTIONS))
+    alignment = frame(
+        {"replicate": grid_w.ravel(), "step": grid_s.ravel(), "date": dates[grid_s.ravel()],
+         "actor_a": a[grid_p.ravel()], "actor_b": b[grid_p.ravel()]},
+        {"alignment": np.moveaxis(h.alignment, 1, 0).ravel(), "trade": np.moveaxis(h.trade, 1, 0).ravel(),
+         **{f"contrib_{name}": contrib[:, k] for k, name in enumerate(CONTRIBUTIONS)}},
+    )
+
+    grid_w, grid_s = np.meshgrid(replicate, np.arange(steps), indexing="ij")
+    metrics = frame(
+        {"replicate": grid_w.ravel(), "step": grid_s.ravel(), "date": dates[grid_s.ravel()]},
+        {k: np.moveaxis(h.metrics[k], 1, 0).ravel() for k in METRIC_SERIES},
+    )
+
+    rows = []
+    for step, worlds_fired, k in h.fired:
+        event = world.events[k]
+        for w in worlds_fired:
+            rows.append((first_replicate + int(w), step, dates[step], event.id, event.kind,
+                         ",".join(event.parties()), event.hypothetical))
+    events = pd.DataFrame(rows, columns=["replicate", "step", "date", "event", "type", "actors", "hypothetical"])
+    events = events.astype({"replicate": "int64", "step": "int64", "date": "datetime64[ns]", "hypothetical": bool})
+    events = events.sort_values(["replicate", "step", "event"], kind="stable").reset_index(drop=True)
+    return {"trajectories": trajectories, "alignment": alignment, "metrics": metrics, "events": events}

@@ -1,0 +1,115 @@
+#!/usr/bin/env python3
+"""powershift command line: list, run and validate scenarios; search coalition landscapes.
+
+Bad input is reported as one line ``FILE: field.path: what was expected`` with exit status 2,
+and nothing is written.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from pathlib import Path
+
+from model.files import InputError
+
+RESULTS_ROOT = Path("results")
+
+
+def command_list(args: argparse.Namespace) -> None:
+    from model.scenario import load_scenario, scenario_names
+
+    for name in scenario_names():
+        spec = load_scenario(name).spec
+        first_sentence = spec.description.strip().split(". ")[0].rstrip(".")
+        print(f"{name:28s} {spec.title}\n{'':28s} {first_sentence}.")
+
+
+def command_run(args: argparse.Namespace) -> None:
+    from analysis.charts import draw_all
+    from analysis.ensemble import run_ensemble
+    from analysis.storage import default_folder, manifest, write_results
+    from model.scenario import load_scenario
+
+    scenario = load_scenario(args.scenario, tuple(args.set), args.years)
+    out = Path(args.out) if args.out else default_folder(RESULTS_ROOT, scenario.name)
+    if args.out and out.exists():
+        raise InputError(out, "--out", "a folder that does not exist yet (results are never overwritten)")
+    results = run_ensemble(scenario, args.replicates, args.seed, overrides=tuple(args.set))
+
+    def charts(folder: Path) -> None:
+        if not args.no_charts:
+            draw_all(manifest(results, args.format), results.tables, folder / "charts")
+
+    write_results(results, out, args.format, charts)
+    print(f"{scenario.name}: {args.replicates} replicate(s), {scenario.steps} steps, "
+          f"{results.seconds:.2f} s -> {out}")
+    if not args.no_charts:
+        print(f"charts: {out / 'charts'}")
+
+
+def command_validate(args: argparse.Namespace) -> None:
+    from model.scenario import load_scenario
+
+    for name in args.files:
+        scenario = load_scenario(name)
+        print(f"{name}: ok ({len(scenario.events)} events, {scenario.steps} steps)")
+
+
+def command_landscape(args: argparse.Namespace) -> None:
+    from analysis.landscape import read_landscape, report
+
+    codes, sizes, propensity = read_landscape(Path(args.sizes), Path(args.propensity))
+    minima = report(codes, sizes, propensity)
+    if args.json:
+        print(json.dumps({"minima": minima}))
+        return
+    for rank, item in enumerate(minima, 1):
+        left, right = item["coalitions"]
+        print(f"{rank:3d}. energy {item['energy']:.6g}: {{{', '.join(left)}}} vs {{{', '.join(right)}}}")
+
+
+def parser() -> argparse.ArgumentParser:
+    main = argparse.ArgumentParser(prog="run.py", description=__doc__.splitlines()[0])
+    sub = main.add_subparsers(dest="command", required=True)
+
+    sub.add_parser("list", help="list the named scenarios").set_defaults(func=command_list)
+
+    run = sub.add_parser("run", help="run a scenario as an ensemble and write tables and charts")
+    run.add_argument("scenario", help="a scenario name (see 'list') or a path to a scenario file")
+    run.add_argument("--replicates", type=int, default=20, help="stochastic replicates (default 20)")
+    run.add_argument("--seed", type=int, default=0, help="run seed (default 0)")
+    run.add_argument("--years", type=float, help="override the scenario's horizon in years")
+    run.add_argument("--set", action="append", default=[], metavar="PATH=VALUE",
+                     help="override a parameter by dotted path, e.g. actors.PAK.policy.hedging=0.8 (repeatable)")
+    run.add_argument("--out", help="results folder; must not exist (default results/<scenario>[-k])")
+    run.add_argument("--format", choices=("parquet", "csv"), default="parquet", help="table format")
+    run.add_argument("--no-charts", action="store_true", help="write tables only")
+    run.set_defaults(func=command_run)
+
+    validate = sub.add_parser("validate", help="check scenario files without running them")
+    validate.add_argument("files", nargs="+")
+    validate.set_defaults(func=command_validate)
+
+    land = sub.add_parser("landscape", help="every local minimum of the two-coalition landscape energy")
+    land.add_argument("--sizes", required=True, help="CSV with columns actor,size")
+    land.add_argument("--propensity", required=True,
+                      help="square matrix CSV (actor names as header and first column) or long CSV actor_a,actor_b,propensity")
+    land.add_argument("--json", action="store_true", help="print JSON")
+    land.set_defaults(func=command_landscape)
+    return main
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = parser().parse_args(argv)
+    try:
+        args.func(args)
+    except InputError as exc:
+        print(str(exc), file=sys.stderr)
+        return 2
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,113 @@
+"""Shared helpers for the behaviour tests: build small scenarios, run them, index dyads.
+
+The helpers are plain functions (imported as ``from tests.conftest import ...``) and are also
+offered as fixtures for tests that prefer injection.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pytest
+import yaml
+
+from model.actors import synthetic_actor_set
+from model.scenario import Scenario, scenario_from_text
+from model.world import CONTRIBUTIONS, History, World, world_seed
+
+NOISE_OFF: dict[str, Any] = {"noise": {"enabled": False}}
+
+
+def scenario_dict(
+    events: Iterable[dict[str, Any]] = (),
+    mechanisms: dict[str, Any] | None = None,
+    actors: dict[str, Any] | None = None,
+    years: float = 5,
+    noise: bool = False,
+    **extra: Any,
+) -> dict[str, Any]:
+    """A minimal valid scenario document; noise is off unless asked for."""
+    mech: dict[str, Any] = {} if noise else {"noise": {"enabled": False}}
+    for name, settings in (mechanisms or {}).items():
+        merged = dict(mech.get(name, {})) if isinstance(settings, dict) else {}
+        if isinstance(settings, dict):
+            merged.update(settings)
+            mech[name] = merged
+        else:
+            mech[name] = settings
+    doc: dict[str, Any] = {
+        "title": "t",
+        "description": "d",
+        "start": "2024-01-01",
+        "years": years,
+        "mechanisms": mech,
+        "events": list(events),
+    }
+    if actors:
+        doc["actors"] = actors
+    doc.update(extra)
+    return doc
+
+
+def make_scenario(*args: Any, **kwargs: Any) -> Scenario:
+    return scenario_from_text(yaml.safe_dump(scenario_dict(*args, **kwargs), sort_keys=False))
+
+
+def run(scenario: Scenario, seed: int = 7, worlds: int = 1, values: dict[str, np.ndarray] | None = None) -> History:
+    return World(scenario, [world_seed(seed, r) for r in range(worlds)], values=values).run()
+
+
+def run_world(
+    scenario: Scenario, seed: int = 7, worlds: int = 1, values: dict[str, np.ndarray] | None = None
+) -> tuple[World, History]:
+    world = World(scenario, [world_seed(seed, r) for r in range(worlds)], values=values)
+    return world, world.run()
+
+
+def pair_index(codes: list[str], a: str, b: str) -> int:
+    """Position of dyad a-b among the upper-triangle pairs in actor order."""
+    i, j = sorted((codes.index(a), codes.index(b)))
+    rows, cols = np.triu_indices(len(codes), 1)
+    return int(np.flatnonzero((rows == i) & (cols == j))[0])
+
+
+FIVE = ["PAK", "RUS", "IND", "USA", "CHN"]
+
+
+def dyad(a: str, b: str) -> int:
+    """Pair index in the default five-2024 set."""
+    return pair_index(FIVE, a, b)
+
+
+def column(name: str) -> int:
+    return CONTRIBUTIONS.index(name)
+
+
+def history_arrays(h: History) -> dict[str, np.ndarray]:
+    """Every array recorded in a History, by name."""
+    out = {f"actors.{k}": v for k, v in h.actors.items()}
+    out.update({f"metrics.{k}": v for k, v in h.metrics.items()})
+    out["alignment"] = h.alignment
+    out["trade"] = h.trade
+    out["contributions"] = h.contributions
+    return out
+
+
+def write_synthetic(n: int, directory: Path, seed: int = 0) -> str:
+    """Write a synthetic actor set of n states as YAML and return its path."""
+    path = directory / f"synthetic-{n}-{seed}.yaml"
+    path.write_text(yaml.safe_dump(synthetic_actor_set(n, seed).spec.model_dump(mode="json"), sort_keys=False))
+    return str(path)
+
+
+@pytest.fixture
+def scenario_factory():
+    return make_scenario
+
+
+@pytest.fixture
+def runner():
+    return run
