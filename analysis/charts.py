@@ -189,10 +189,11 @@ def network(meta: dict[str, Any], tables: Tables, path: Path) -> None:
         x, y = pos[code]
         ax.scatter([x], [y], s=300 + 6000 * power[code], color=style.BLOC_COLOURS[bloc[code]], zorder=2,
                    edgecolor="black")
-        ax.text(x, y, f"{code}\n{100 * power[code]:.0f}%", ha="center", va="center", color="white",
-                fontweight="bold", fontsize=9, zorder=3)
-    ax.set_xlim(-1.45, 1.45)
-    ax.set_ylim(-1.45, 1.45)
+        radius = 0.2 + 0.45 * np.sqrt(power[code])
+        ax.text(x * (1 + radius), y * (1 + radius), f"{code} {100 * power[code]:.0f}%", ha="center",
+                va="center", fontweight="bold", fontsize=10, zorder=3)
+    ax.set_xlim(-1.6, 1.6)
+    ax.set_ylim(-1.6, 1.6)
     ax.set_aspect("equal")
     ax.axis("off")
     legend = [Line2D([], [], color="#0072B2", linewidth=4, label="positive alignment (width = strength)"),

@@ -7,9 +7,9 @@ from typing import Any
 import matplotlib
 
 matplotlib.use("Agg")
-import matplotlib.dates as mdates  # noqa: E402
-import matplotlib.pyplot as plt  # noqa: E402
-from matplotlib.figure import Figure  # noqa: E402
+import matplotlib.dates as mdates
+import matplotlib.pyplot as plt
+from matplotlib.figure import Figure
 
 # Okabe-Ito colour-blind-safe palette; the five states keep their colour in every chart.
 ACTOR_COLOURS = {
@@ -20,7 +20,7 @@ ACTOR_COLOURS = {
     "PAK": "#009E73",
 }
 SPARE_COLOURS = ["#56B4E9", "#F0E442", "#000000", "#999999", "#882255", "#44AA99", "#117733", "#332288"]
-BLOC_COLOURS = ("#0072B2", "#D55E00")
+BLOC_COLOURS = ("#44AA99", "#882255")  # distinct from the sign colours of alignment
 DPI = 150
 DATA_NOTE = "Data: COW NMC v7.0, SIPRI, World Bank, national trade figures (model/data)."
 

@@ -35,13 +35,13 @@ def pair_weights(sizes: np.ndarray, propensity: np.ndarray) -> np.ndarray:
 
 def energies(q: np.ndarray, configs: np.ndarray) -> np.ndarray:
     """E for each world and split (W, C): (sum Q - x'Qx) / 4 counts each split pair once."""
-    quad = np.einsum("cn,wnm,cm->wc", configs, q, configs, optimize=True)
+    quad = np.einsum("cn,wnm,cm->wc", configs, q, configs)
     return (q.sum(axis=(1, 2))[:, None] - quad) / 4.0
 
 
 def flip_gains(q: np.ndarray, configs: np.ndarray) -> np.ndarray:
     """Energy change if actor k alone switched side, for every split (W, C, N): x_k (Qx)_k."""
-    return configs[None] * np.einsum("wnm,cm->wcn", q, configs, optimize=True)
+    return configs[None] * np.einsum("wnm,cm->wcn", q, configs)
 
 
 def global_minimum(sizes: np.ndarray, propensity: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -60,7 +60,7 @@ def global_minimum(sizes: np.ndarray, propensity: np.ndarray) -> tuple[np.ndarra
 
 
 def energies_of(q: np.ndarray, sides: np.ndarray) -> np.ndarray:
-    quad = np.einsum("wrn,wnm,wrm->wr", sides, q, sides, optimize=True)
+    quad = np.einsum("wrn,wnm,wrm->wr", sides, q, sides)
     return (q.sum(axis=(1, 2))[:, None] - quad) / 4.0
 
 

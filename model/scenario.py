@@ -11,7 +11,7 @@ from __future__ import annotations
 import datetime as dt
 import difflib
 import hashlib
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
@@ -62,7 +62,10 @@ class ScenarioSpec(Parameters):
 
 
 def add_years(start: dt.date, years: float) -> dt.date:
-    return start + dt.timedelta(days=round(years * 365.25))
+    """The calendar date ``years`` after start (whole years by the calendar, the rest in days)."""
+    whole = int(years)
+    shifted = start.replace(year=start.year + whole, day=min(start.day, 28) if start.month == 2 else start.day)
+    return shifted + dt.timedelta(days=round((years - whole) * 365.25))
 
 
 @dataclass(frozen=True)
@@ -110,9 +113,17 @@ def load_scenario(
     text = path.read_bytes()
     for assignment in overrides:
         apply_override(raw, assignment)
-    if years is not None:
-        raw["years"] = years
-    return build_scenario(raw, path, hashlib.sha256(text).hexdigest())
+    scenario = build_scenario(raw, path, hashlib.sha256(text).hexdigest())
+    return scenario if years is None else with_horizon(scenario, years)
+
+
+def with_horizon(scenario: Scenario, years: float) -> Scenario:
+    """The same scenario run for another number of years; events after the new end never fire."""
+    try:
+        spec = ScenarioSpec.model_validate({**scenario.spec.model_dump(), "years": years})
+    except ValidationError as exc:
+        raise first_error(exc, "--years") from None
+    return replace(scenario, spec=spec)
 
 
 def scenario_from_text(text: str, name: str = "(text)") -> Scenario:

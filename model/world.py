@@ -363,7 +363,7 @@ class World(mesa.Model):
         drift = self.p["alignment.rate"][:, None, None] * al.joint_move(self.intent_terms).sum(axis=0)
         rate = self.relax_rate[:, None, None]
         offset = np.divide(drift, rate, out=np.zeros_like(drift), where=rate > 0)
-        return self.alignment0 + offset
+        return self.alignment0 - offset
 
     def move_alignment(self, fx: Effects) -> np.ndarray:
         dt, w = self.dt, self.worlds

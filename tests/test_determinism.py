@@ -34,12 +34,19 @@ def run_batch(scenario, seed: int, replicates: list[int]):
     return World(scenario, [world_seed(seed, r) for r in replicates]).run()
 
 
-def assert_histories_equal(a, b, worlds_of_a=slice(None)) -> None:
+def assert_histories_equal(a, b, worlds_of_a=slice(None), exact: bool = True) -> None:
     arrays_a, arrays_b = history_arrays(a), history_arrays(b)
     assert arrays_a.keys() == arrays_b.keys()
     for name in arrays_a:
         left = arrays_a[name][:, worlds_of_a]
-        assert np.array_equal(left, arrays_b[name]), f"{name} differs"
+        if exact:
+            assert np.array_equal(left, arrays_b[name]), f"{name} differs (max {np.abs(left - arrays_b[name]).max()})"
+        else:
+            assert np.allclose(left, arrays_b[name], rtol=1e-12, atol=1e-12), f"{name} differs"
+
+
+def fired_in(history, world: int) -> list[tuple[int, int]]:
+    return sorted((t, k) for t, worlds, k in history.fired if world in worlds)
 
 
 def test_batch_equals_single_world_runs_bit_for_bit(scenario):
@@ -52,10 +59,17 @@ def test_batch_equals_single_world_runs_bit_for_bit(scenario):
     assert not np.array_equal(batch.alignment[:, 0], batch.alignment[:, 1])
     for r in range(WORLDS):
         single = run_batch(scenario, SEED, [r])
+        assert fired_in(single, 0) == fired_in(batch, r)
         assert_histories_equal(batch, single, worlds_of_a=slice(r, r + 1))
-        fired_single = sorted((t, k) for t, worlds, k in single.fired)
-        fired_batch = sorted((t, k) for t, worlds, k in batch.fired if r in worlds)
-        assert fired_single == fired_batch
+
+
+def test_batch_equals_single_world_runs_to_rounding_and_fires_the_same_events(scenario):
+    """The weaker form of the guarantee: same firings, and every array equal to 1e-12."""
+    batch = run_batch(scenario, SEED, list(range(WORLDS)))
+    for r in range(WORLDS):
+        single = run_batch(scenario, SEED, [r])
+        assert fired_in(single, 0) == fired_in(batch, r)
+        assert_histories_equal(batch, single, worlds_of_a=slice(r, r + 1), exact=False)
 
 
 def test_sub_batch_in_any_order_matches(scenario):
