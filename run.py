@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import sys
 from pathlib import Path
 
@@ -22,8 +23,9 @@ def command_list(args: argparse.Namespace) -> None:
 
     for name in scenario_names():
         spec = load_scenario(name).spec
-        first_sentence = spec.description.strip().split(". ")[0].rstrip(".")
-        print(f"{name:28s} {spec.title}\n{'':28s} {first_sentence}.")
+        line = " ".join(spec.description.split())
+        line = line if len(line) <= 100 else line[:99].rsplit(" ", 1)[0] + " …"
+        print(f"{name:27s} {spec.title}\n{'':27s} {line}")
 
 
 def command_run(args: argparse.Namespace) -> None:
@@ -95,7 +97,8 @@ def parser() -> argparse.ArgumentParser:
     land = sub.add_parser("landscape", help="every local minimum of the two-coalition landscape energy")
     land.add_argument("--sizes", required=True, help="CSV with columns actor,size")
     land.add_argument("--propensity", required=True,
-                      help="square matrix CSV (actor names as header and first column) or long CSV actor_a,actor_b,propensity")
+                      help="square matrix CSV (actor names as header and first column) "
+                      "or long CSV actor_a,actor_b,propensity")
     land.add_argument("--json", action="store_true", help="print JSON")
     land.set_defaults(func=command_landscape)
     return main
@@ -108,6 +111,8 @@ def main(argv: list[str] | None = None) -> int:
     except InputError as exc:
         print(str(exc), file=sys.stderr)
         return 2
+    except BrokenPipeError:  # output piped into e.g. `head`, which stopped reading
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
     return 0
 
 

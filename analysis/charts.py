@@ -57,7 +57,7 @@ def power_shares(meta: dict[str, Any], tables: Tables, path: Path) -> None:
 
 def modal_members(traj: pd.DataFrame, step: int) -> dict[int, list[str]]:
     at = traj[traj.step == step]
-    modal = at.groupby("actor")["bloc"].agg(lambda b: int(round(b.mean())))
+    modal = at.groupby("actor")["bloc"].agg(lambda b: round(b.mean()))
     return {bloc: sorted(modal[modal == bloc].index) for bloc in (0, 1)}
 
 

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import time
 from dataclasses import dataclass, field
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 import pandas as pd
 
@@ -57,7 +57,7 @@ def run_ensemble(scenario: Scenario, replicates: int = 1, seed: int = 0, batch: 
                  overrides: tuple[str, ...] = ()) -> Results:
     """Run ``replicates`` worlds of a scenario in batches and gather their tables."""
     check_replicates(scenario, replicates)
-    started = datetime.now(timezone.utc).isoformat(timespec="seconds")
+    started = datetime.now(UTC).isoformat(timespec="seconds")
     clock = time.perf_counter()
     parts: dict[str, list[pd.DataFrame]] = {name: [] for name in TABLES}
     for first in range(0, replicates, batch):

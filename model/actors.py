@@ -126,6 +126,17 @@ class TradeEntry(Strict):
     note: str | None = None
 
 
+class SanctionsEntry(Strict):
+    """Sanctions already in force in the start year: their effect is part of the start-year trade."""
+
+    by: str
+    target: str
+    level: float = Field(gt=0, le=1)
+    since: str | None = None
+    source: str = Field(min_length=3)
+    note: str | None = None
+
+
 class ActorSetFile(Strict):
     name: str
     year: int
@@ -133,6 +144,7 @@ class ActorSetFile(Strict):
     actors: dict[str, Actor] = Field(min_length=2)
     alignments: list[AlignmentEntry]
     trade: list[TradeEntry] = []
+    sanctions: list[SanctionsEntry] = []
 
     @field_validator("actors")
     @classmethod
@@ -150,6 +162,9 @@ class ActorSetFile(Strict):
             unknown = [c for c in entry.pair if c not in codes]
             if unknown or entry.pair[0] == entry.pair[1]:
                 raise ValueError(f"pair {list(entry.pair)} must name two different actors of this set")
+        for sanction in self.sanctions:
+            if sanction.by not in codes or sanction.target not in codes or sanction.by == sanction.target:
+                raise ValueError(f"sanctions {sanction.by} -> {sanction.target} must name two different actors")
         for entry in self.alignments:
             key = frozenset(entry.pair)
             if key in seen:
@@ -196,6 +211,9 @@ class ActorSet:
             i, j = index[entry.pair[0]], index[entry.pair[1]]
             self.trade[i, j] = entry.a_to_b_bn
             self.trade[j, i] = entry.b_to_a_bn
+        self.sanctions = np.zeros((n, n))  # sanctions[i, j]: in force by i on j at the start, 0..1
+        for sanction in spec.sanctions:
+            self.sanctions[index[sanction.by], index[sanction.target]] = sanction.level
 
     @property
     def n(self) -> int:

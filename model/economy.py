@@ -33,9 +33,19 @@ def barriers(
     return np.clip(blocked, 0.0, 1.0)
 
 
+def elastic(x: np.ndarray, exponent: np.ndarray) -> np.ndarray:
+    """x ** exponent as exp(exponent * log x).
+
+    numpy evaluates ``x ** e`` by sqrt or a square when e has a single element (a one-world
+    batch), which differs in the last bit from the general power used for larger batches; this
+    form gives every world the same bits whatever its batch.
+    """
+    return np.exp(exponent * np.log(x))
+
+
 def gravity(gdp: np.ndarray, gdp0: np.ndarray, exponent: np.ndarray) -> np.ndarray:
     growth = gdp / gdp0
-    return (growth[:, :, None] * growth[:, None, :]) ** exponent[:, None, None]
+    return elastic(growth[:, :, None] * growth[:, None, :], exponent[:, None, None])
 
 
 def trade_target(

@@ -2,7 +2,8 @@
 
 The military burden s (spending as a share of GDP) rises with *fear* (relative to the start
 burden s0) as the power-weighted hostility a state faces grows beyond its start-year level,
-falls back toward its start value with *fatigue*, and gets *grievance* pushes from crises (Richardson 1960: dx/dt = ky - ax + g).
+falls back toward its start value with *fatigue*, and gets *grievance* pushes from crises
+(Richardson 1960: dx/dt = ky - ax + g).
 The capability stock accumulates spending and arms imports and depreciates.
 """
 

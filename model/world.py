@@ -1,8 +1,8 @@
 """The World: a Mesa model advancing a batch of W independent worlds of N states together.
 
-State arrays carry a leading world axis. World w draws its randomness only from its own
-streams, derived from its own ``SeedSequence``, and all of them are drawn when the batch is
-built; so a world's trajectory depends on its scenario, its parameters and its seed, never on
+State arrays carry a leading world axis. World w draws its randomness only from its own key,
+derived from its own ``SeedSequence`` (see ``model.randomness``), and all of it is drawn when
+the batch is built; so a world's trajectory depends on its scenario, its parameters and its seed, never on
 which other worlds share its batch. ``World.step`` reads top to bottom as the process overview
 of docs/ODD.md: events fire, states decide, dyads move, the economy and military respond,
 power and blocs are measured and recorded.
@@ -19,10 +19,11 @@ import mesa
 import numpy as np
 
 from model import alignment as al
-from model import blocs, economy, metrics, military, power
+from model import blocs, economy, metrics, military, power, randomness
 from model.actors import POLICY_BOUNDS, POLICY_NAMES
 from model.agents import StateAgent
 from model.events import Effects, Event
+from model.files import InputError
 from model.scenario import Scenario
 
 CONTRIBUTIONS = (*al.MECHANISMS, "events")
@@ -66,13 +67,14 @@ class World(mesa.Model):
         self.t = 0
         self.values = values or {}
         for path in self.values:
-            self.value(path)  # fail early on a path that names nothing
+            self.check_value_path(path)
         self.pairs = np.triu_indices(n, 1)
         for i, code in enumerate(self.codes):
             StateAgent(self, code, data.spec.actors[code].name, i)
 
         self._init_parameters()
         self._init_state()
+        self.calibrate_trade()
         self._draw_randomness(seeds)
         self._init_events()
         self.history = History()
@@ -82,6 +84,28 @@ class World(mesa.Model):
         self._record(np.zeros((len(CONTRIBUTIONS), self.worlds, n, n)))
 
     # --- parameters -----------------------------------------------------------------------
+
+    def check_value_path(self, path: str) -> None:
+        """Per-world values may vary numeric parameters, actor policies, growth and stability, and
+        event magnitudes; any other path is refused rather than silently ignored."""
+        parts = path.split(".")
+        ok = False
+        if parts[0] == "actors":
+            ok = len(parts) >= 3 and parts[1] in self.codes and (
+                (len(parts) == 4 and parts[2] == "policy" and parts[3] in POLICY_NAMES)
+                or (len(parts) == 3 and parts[2] in ("growth", "stability")))
+        elif parts[0] == "events":
+            ok = len(parts) == 3 and parts[2] == "magnitude" and parts[1] in {e.id for e in self.events}
+        else:
+            node: Any = self.spec
+            ok = parts[0] in ("mechanisms", "alignment", "economy", "military", "power")
+            for part in parts:
+                ok = ok and hasattr(node, part)
+                node = getattr(node, part, None)
+            ok = ok and isinstance(node, (int, float))
+        if not ok:
+            raise InputError("values", path, "a numeric parameter path, actors.<code>.policy.<name>, "
+                             "actors.<code>.growth|stability or events.<id>.magnitude")
 
     def value(self, path: str) -> np.ndarray:
         """A parameter by dotted path as one value per world, per-world values taking precedence."""
@@ -171,6 +195,7 @@ class World(mesa.Model):
         self.alignment = self.alignment0.copy()
         self.trade0 = tile(data.trade)
         self.trade = self.trade0.copy()
+        self.sanctions0 = tile(data.sanctions)
         self.trend = np.zeros((w, n, n))
         self.military_tie = np.zeros((w, n, n))
         self.culture_tie = np.zeros((w, n, n))
@@ -178,7 +203,6 @@ class World(mesa.Model):
         self.investment = np.zeros((w, n, n))
         self.arms_flow = np.zeros((w, n, n))
         self.energy_flow = np.zeros((w, n, n))
-        self.blocked = np.zeros((w, n, n))
         self.gdp0 = tile(data.gdp)
         self.gdp = self.gdp0.copy()
         self.potential = self.gdp0.copy()
@@ -196,14 +220,15 @@ class World(mesa.Model):
         }
 
     def _draw_randomness(self, seeds: Sequence[np.random.SeedSequence]) -> None:
-        """Draw each world's noise and event lotteries from its own two streams, once."""
-        steps, pairs, n_events = self.horizon, len(self.pairs[0]), len(self.events)
-        self.shocks = np.empty((self.worlds, steps, pairs))
-        self.lotteries = np.empty((self.worlds, steps, n_events))
-        for w, seed in enumerate(seeds):
-            noise_seed, event_seed = seed.spawn(2)
-            self.shocks[w] = np.random.default_rng(noise_seed).standard_normal((steps, pairs))
-            self.lotteries[w] = np.random.default_rng(event_seed).random((steps, n_events))
+        """Draw every world's alignment noise and event lotteries, addressed by dyad and event name."""
+        keys = randomness.world_keys(list(seeds))
+        steps = np.arange(self.horizon)
+        i, j = self.pairs
+        dyads = ["-".join(sorted((self.codes[a], self.codes[b]))) for a, b in zip(i, j, strict=True)]
+        dyad_streams = np.array([randomness.stream_id(f"noise:{d}") for d in dyads], dtype=np.uint64)
+        event_streams = np.array([randomness.stream_id(f"event:{e.id}") for e in self.events], dtype=np.uint64)
+        self.shocks = randomness.normals(keys, dyad_streams, steps)  # (W, S, P)
+        self.lotteries = randomness.uniforms(keys, event_streams, steps)  # (W, S, E)
 
     def _init_events(self) -> None:
         e, w = len(self.events), self.worlds
@@ -276,6 +301,7 @@ class World(mesa.Model):
 
     def fire_events(self) -> Effects:
         fx = Effects(self.worlds, self.codes)
+        fx.sanctions += self.sanctions0  # sanctions in force at the start stay until relieved
         t = self.t
         for k, ev in enumerate(self.events):
             fire = self._fires(k, ev, t)
@@ -300,7 +326,7 @@ class World(mesa.Model):
             allowed = self.occurrences[k] < (ev.max_occurrences or 10**9)
             return allowed & (self.lotteries[:, t, k] < self.hazard_per_step[k])
         first_time = self.occurrences[k] == 0
-        again = ev.repeat & (self.intensity[k] == 0)
+        again = ev.repeat & (self.intensity[k] == 0) & (self.occurrences[k] < (ev.max_occurrences or 10**9))
         return (first_time | again) & self.condition_holds(ev)
 
     def condition_holds(self, ev: Event) -> np.ndarray:
@@ -400,20 +426,9 @@ class World(mesa.Model):
         self.blocked = economy.barriers(
             fx.sanctions, fx.secondary, fx.relief, fx.suspension, self.policy["sanctions_compliance"]
         )
-        self.energy_flow = fx.energy_flow
+        self.energy_flow = fx.energy_flow * (1.0 - self.blocked)
         scale = economy.gravity(self.gdp, self.gdp0, p["economy.gravity_exponent"])
-        target = economy.trade_target(
-            self.trade0,
-            scale,
-            self.alignment,
-            self.alignment0,
-            fx.trade_boost,
-            self.blocked,
-            fx.energy_flow,
-            p["economy.alignment_elasticity"],
-            p["economy.agreement_elasticity"],
-            p["economy.diversion"],
-        )
+        target = self.trade_calibration * self.trade_target(scale, fx.trade_boost, fx.energy_flow)
         pull = 1.0 - np.exp(-p["economy.trade_adjustment"] * dt)[:, None, None]
         self.trade = self.trade + pull * (target - self.trade)
         self.stability = economy.stability_update(
@@ -431,6 +446,27 @@ class World(mesa.Model):
         )
         expected = economy.trade_volume(self.trade0 * scale)
         self.gdp = economy.output(self.potential, self.trade, expected, p["economy.trade_gain"])
+
+    def trade_target(self, scale: np.ndarray, boost: np.ndarray, energy: np.ndarray) -> np.ndarray:
+        p = self.p
+        return economy.trade_target(
+            self.open_trade, scale, self.alignment, self.alignment0, boost, self.blocked, energy,
+            p["economy.alignment_elasticity"], p["economy.agreement_elasticity"], p["economy.diversion"],
+        )
+
+    def calibrate_trade(self) -> None:
+        """Trade as it would be without the sanctions in force, and a factor that puts the start at rest.
+
+        Start-year flows already reflect the sanctions of that year; dividing them out lets a later
+        relief raise trade above its start level. The calibration factor absorbs what the target
+        formula adds at the start (trade diverted by those sanctions is already in the data).
+        """
+        zero = np.zeros_like(self.sanctions0)
+        self.blocked = economy.barriers(self.sanctions0, zero, zero, zero, self.base_policy["sanctions_compliance"])
+        self.open_trade = self.trade0 / np.maximum(1.0 - self.blocked, 0.05)
+        self.trade_calibration = np.ones_like(zero)
+        start = self.trade_target(np.ones_like(zero), zero, zero)
+        self.trade_calibration = np.divide(self.trade0, start, out=np.ones_like(zero), where=start > 0)
 
     def update_military(self, fx: Effects) -> None:
         p = self.p
@@ -460,8 +496,8 @@ class World(mesa.Model):
         components = {
             **self.fixed_components,
             "military": self.stock,
-            "industry": data.industry * growth ** self.p["economy.industry_elasticity"][:, None],
-            "energy": data.energy * growth ** self.p["economy.energy_elasticity"][:, None],
+            "industry": data.industry * economy.elastic(growth, self.p["economy.industry_elasticity"][:, None]),
+            "energy": data.energy * economy.elastic(growth, self.p["economy.energy_elasticity"][:, None]),
             "gdp": self.gdp,
         }
         self.capability = power.capability(components, self.power_weights, data.nuclear, self.p["power.nuclear_bonus"])

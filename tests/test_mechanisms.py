@@ -58,16 +58,17 @@ def test_direct_sanctions_cut_sender_target_trade_and_alignment():
 
 
 def test_sanctions_relief_restores_trade_partly():
-    sanctions = {"id": "s", "type": "sanctions", "by": ["USA"], "target": ["RUS"], "at": "2024-04-01"}
+    # a pair with no sanctions in force at the start (USA -> RUS has them in the actor data)
+    sanctions = {"id": "s", "type": "sanctions", "by": ["CHN"], "target": ["IND"], "at": "2024-04-01"}
     relief = {
         "id": "r",
         "type": "sanctions_relief",
-        "by": ["USA"],
-        "target": ["RUS"],
+        "by": ["CHN"],
+        "target": ["IND"],
         "magnitude": 0.6,
         "at": "2026-01-01",
     }
-    k = dyad("RUS", "USA")
+    k = dyad("CHN", "IND")
     none = run(make_scenario()).trade[END, 0, k]
     sanctioned = run(make_scenario(events=[sanctions])).trade[END, 0, k]
     relieved = run(make_scenario(events=[sanctions, relief])).trade[END, 0, k]

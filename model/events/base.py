@@ -24,7 +24,7 @@ from model.parameters import Strict
 if TYPE_CHECKING:
     from model.events.effects import Effects
 
-METRICS = ("alignment", "trade", "power_share", "stability", "sanctions")
+FADED = 0.01  # a decaying effect below 1 % of its peak counts as over (so a conditional event may repeat)
 
 
 class Condition(Strict):
@@ -89,6 +89,14 @@ class Event(Strict):
             raise ValueError(f"give exactly one timing among at, every, hazard, when (got {given or 'none'})")
         if self.start and self.until and self.until <= self.start:
             raise ValueError("'until' must come after 'start'")
+        if self.at is not None and (self.start or self.until):
+            raise ValueError("'start' and 'until' bound recurring, hazard and conditional events, not 'at'")
+        if self.max_occurrences is not None and self.hazard is None and self.when is None:
+            raise ValueError("'max_occurrences' applies to hazard and conditional events")
+        if self.repeat and self.when is None:
+            raise ValueError("'repeat' applies to conditional ('when') events")
+        if self.decay is not None and self.duration is None and self.effective_duration is None:
+            raise ValueError("'decay' is the half-life after 'duration' ends: give a duration too")
         return self
 
     @field_validator("when")
@@ -120,8 +128,8 @@ class Event(Strict):
             if duration is not None:
                 ended = age >= duration
                 g_end = min(1.0, duration / ramp) if ramp > 0 else 1.0
-                tail = g_end * 0.5 ** ((age - duration) / self.decay) if self.decay else 0.0
-                g = np.where(ended, tail, g)
+                tail = g_end * np.exp2(-(age - duration) / self.decay) if self.decay else 0.0
+                g = np.where(ended & (tail >= FADED), tail, np.where(ended, 0.0, g))
         return np.where(np.isfinite(age), g, 0.0)
 
     # --- effects ------------------------------------------------------------------------

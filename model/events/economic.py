@@ -161,7 +161,7 @@ class EnergyDeal(Event):
 
 class Investment(Event):
     kind = "investment"
-    summary = "Investment (e.g. agriculture, infrastructure) by one state in another; raises output and ties."
+    summary = "Investment (e.g. agriculture, infrastructure): raises the recipient's output and the economic link."
     type: Literal["investment"]
     investor: str
     recipient: str

@@ -23,7 +23,7 @@ CRISIS_GRIEVANCE = 0.004  # GDP share per year pushed into military spending at 
 
 class PoliticalInstability(Event):
     kind = "political_instability"
-    summary = "Domestic political turmoil: stability falls, growth slows and policy becomes erratic."
+    summary = "Domestic political turmoil: stability falls (which slows growth and adds alignment noise)."
     type: Literal["political_instability"]
     actor: str
 

@@ -19,7 +19,7 @@ LINK_TRADE_BOOST = 0.3
 
 class CulturalExchange(Event):
     kind = "cultural_exchange"
-    summary = "Festivals, cultural months, literary events: a slow culture tie that eases friction."
+    summary = "Festivals, cultural months, literary events: builds a slow culture tie."
     type: Literal["cultural_exchange"]
     actors: list[str] = Field(min_length=2)
     scale: Literal["small", "medium", "large"] = "medium"
