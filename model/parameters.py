@@ -79,7 +79,7 @@ class Alignment(Strict):
 
 
 class Economy(Strict):
-    trade_adjustment: float = Field(1.0, ge=0, le=10, description="trade closes 1 - exp(-rate) of the gap to its target per year")
+    trade_adjustment: float = Field(1.0, ge=0, le=10, description="closes 1 - exp(-rate) of the trade gap per year")
     alignment_elasticity: float = Field(1.0, ge=0, le=10, description="log-trade change per unit alignment change")
     agreement_elasticity: float = Field(0.8, ge=0, le=10, description="trade increase from a full FTA")
     diversion: float = Field(0.5, ge=0, le=1, description="share of sanctioned trade redirected to open partners")
