@@ -6,6 +6,7 @@ replicates (50 % and 90 % of worlds) when there is more than one.
 
 from __future__ import annotations
 
+import textwrap
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -34,23 +35,32 @@ def banded_line(ax: Any, x: Any, q: pd.DataFrame, colour: str, label: str, bands
 
 
 def power_shares(meta: dict[str, Any], tables: Tables, path: Path) -> None:
-    """Who holds how much of the five's power, and how sure we are."""
-    fig, ax = style.figure()
-    traj = tables["trajectories"]
+    """Who holds how much of the set's power (left), and how that moves from the start (right)."""
+    fig, (level, change) = style.figure(12, 5.2, ncols=2, gridspec_kw={"width_ratios": [1, 1]})
+    traj = tables["trajectories"].copy()
+    start = traj[traj.step == 0].set_index(["replicate", "actor"])["power_share"]
+    traj["change"] = 100 * (traj["power_share"] - start.loc[list(zip(traj.replicate, traj.actor, strict=True))].to_numpy())
+    traj["percent"] = 100 * traj["power_share"]
     bands = meta["replicates"] > 1
     codes = meta["actors"]
     for code in codes:
-        q = quantiles(traj[traj.actor == code], ["date"], "power_share")
-        q[[0.05, 0.25, 0.5, 0.75, 0.95]] *= 100
-        banded_line(ax, q["date"], q, style.actor_colour(code, codes), code, bands)
-    ax.set_ylabel("Share of the set's capability (%)")
-    ax.set_ylim(bottom=0)
-    style.date_axis(ax)
-    handles, labels = ax.get_legend_handles_labels()
+        rows = traj[traj.actor == code]
+        colour = style.actor_colour(code, codes)
+        banded_line(level, sorted(rows.date.unique()), quantiles(rows, ["date"], "percent"), colour, code, bands)
+        banded_line(change, sorted(rows.date.unique()), quantiles(rows, ["date"], "change"), colour, code, bands)
+    level.set_ylabel("Share of the set's capability (%)")
+    level.set_ylim(bottom=0)
+    level.set_title("Power share")
+    change.axhline(0, color="grey", linewidth=0.8)
+    change.set_ylabel("Change since the start (percentage points)")
+    change.set_title("Change since the start")
+    for ax in (level, change):
+        style.date_axis(ax)
+    handles, labels = level.get_legend_handles_labels()
     if bands:
         handles += [mpatches.Patch(color="grey", alpha=0.4), mpatches.Patch(color="grey", alpha=0.15)]
         labels += ["50 % of worlds", "90 % of worlds"]
-    ax.legend(handles, labels, loc="center left", bbox_to_anchor=(1.0, 0.5), frameon=False)
+    change.legend(handles, labels, loc="center left", bbox_to_anchor=(1.0, 0.5), frameon=False)
     style.finish(fig, meta, "Power shares (median line)")
     style.save(fig, path)
 
@@ -136,11 +146,18 @@ def focus_dyads(meta: dict[str, Any]) -> list[tuple[str, str]]:
     return [tuple(sorted(p.split("-"))) for p in focus]  # type: ignore[misc]
 
 
+def first_firings(meta: dict[str, Any], events: pd.DataFrame) -> pd.DataFrame:
+    """Each event's first firing date, for events that fire at that date in at least half the worlds."""
+    share = events.groupby(["event", "date"]).size() / meta["replicates"]
+    common = share[share >= 0.5].reset_index()
+    return common.sort_values(["date", "event"]).groupby("event").head(1)
+
+
 def focus_alignment(meta: dict[str, Any], tables: Tables, path: Path) -> None:
     """How the dyads the scenario is about move, with the scenario's events marked."""
     align, events = tables["alignment"], tables["events"]
     dyads = focus_dyads(meta) or sorted({(r.actor_a, r.actor_b) for r in align.itertuples()})[:4]
-    fig, ax = style.figure(10, 5.5)
+    fig, ax = style.figure(12, 6)
     palette = ["#000000", "#0072B2", "#D55E00", "#009E73", "#CC79A7", "#E69F00"]
     bands = meta["replicates"] > 1
     for k, (a, b) in enumerate(dyads):
@@ -148,20 +165,25 @@ def focus_alignment(meta: dict[str, Any], tables: Tables, path: Path) -> None:
         banded_line(ax, sorted(rows.date.unique()), quantiles(rows, ["date"], "alignment"),
                     palette[k % len(palette)], f"{a}–{b}", bands)
     ax.axhline(0, color="grey", linewidth=0.8)
-    share = events.groupby(["event", "date"]).size() / meta["replicates"]
-    common = share[share >= 0.5].reset_index()
-    first = common.sort_values("date").groupby("event").head(1)
-    for n, row in enumerate(first.itertuples()):
-        ax.axvline(row.date, color="#777777", linewidth=0.7, linestyle="--")
-        ax.annotate(row.event, (row.date, 1.0 - 0.07 * (n % 6)), fontsize=7, color="#444444",
-                    xytext=(2, 0), textcoords="offset points")
-    ax.set_ylim(-1.05, 1.05)
+    listing = []
+    for n, (date, group) in enumerate(first_firings(meta, events).groupby("date"), 1):
+        ax.axvline(date, color="#999999", linewidth=0.6, linestyle="--", zorder=0)
+        ax.annotate(str(n), (date, 1.0), ha="center", va="bottom", fontsize=8, fontweight="bold",
+                    bbox={"boxstyle": "circle,pad=0.2", "facecolor": "white", "edgecolor": "#777777"})
+        listing += textwrap.wrap(f"{n:>2}  {date:%Y-%m}  {', '.join(group.event)}", 58,
+                                 subsequent_indent=" " * 13)
+    ax.set_ylim(-1.05, 1.12)
     ax.set_ylabel("Alignment (−1 hostile … +1 allied)")
     style.date_axis(ax)
     handles, labels = ax.get_legend_handles_labels()
-    handles.append(Line2D([], [], color="#777777", linestyle="--", linewidth=0.7))
-    labels.append("event (first firing in ≥ half of worlds)")
-    ax.legend(handles, labels, loc="center left", bbox_to_anchor=(1.0, 0.5), frameon=False)
+    if bands:
+        handles += [mpatches.Patch(color="grey", alpha=0.4), mpatches.Patch(color="grey", alpha=0.15)]
+        labels += ["50 % of worlds", "90 % of worlds"]
+    ax.legend(handles, labels, loc="upper left", bbox_to_anchor=(1.01, 1.0), frameon=False)
+    if listing:
+        more = [f"    … {len(listing) - 30} more lines"] if len(listing) > 30 else []
+        ax.text(1.02, 0.55, "Events (first firing in ≥ half of worlds)\n" + "\n".join(listing[:30] + more),
+                transform=ax.transAxes, va="top", ha="left", fontsize=7, family="monospace")
     style.finish(fig, meta, "Focus dyads: alignment over time (median" + (", 50 %/90 % bands)" if bands else ")"))
     style.save(fig, path)
 
