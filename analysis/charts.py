@@ -38,8 +38,9 @@ def power_shares(meta: dict[str, Any], tables: Tables, path: Path) -> None:
     """Who holds how much of the set's power (left), and how that moves from the start (right)."""
     fig, (level, change) = style.figure(12, 5.2, ncols=2, gridspec_kw={"width_ratios": [1, 1]})
     traj = tables["trajectories"].copy()
-    start = traj[traj.step == 0].set_index(["replicate", "actor"])["power_share"]
-    traj["change"] = 100 * (traj["power_share"] - start.loc[list(zip(traj.replicate, traj.actor, strict=True))].to_numpy())
+    start = traj[traj.step == 0][["replicate", "actor", "power_share"]].rename(columns={"power_share": "start"})
+    traj = traj.merge(start, on=["replicate", "actor"], how="left")
+    traj["change"] = 100 * (traj["power_share"] - traj["start"])
     traj["percent"] = 100 * traj["power_share"]
     bands = meta["replicates"] > 1
     codes = meta["actors"]
