@@ -45,8 +45,7 @@ def command_run(args: argparse.Namespace) -> None:
             draw_all(manifest(results, args.format), results.tables, folder / "charts")
 
     write_results(results, out, args.format, charts)
-    print(f"{scenario.name}: {args.replicates} replicate(s), {scenario.steps} steps, "
-          f"{results.seconds:.2f} s -> {out}")
+    print(f"{scenario.name}: {args.replicates} replicate(s), {scenario.steps} steps, {results.seconds:.2f} s -> {out}")
     if not args.no_charts:
         print(f"charts: {out / 'charts'}")
 
@@ -83,8 +82,13 @@ def parser() -> argparse.ArgumentParser:
     run.add_argument("--replicates", type=int, default=20, help="stochastic replicates (default 20)")
     run.add_argument("--seed", type=int, default=0, help="run seed (default 0)")
     run.add_argument("--years", type=float, help="override the scenario's horizon in years")
-    run.add_argument("--set", action="append", default=[], metavar="PATH=VALUE",
-                     help="override a parameter by dotted path, e.g. actors.PAK.policy.hedging=0.8 (repeatable)")
+    run.add_argument(
+        "--set",
+        action="append",
+        default=[],
+        metavar="PATH=VALUE",
+        help="override a parameter by dotted path, e.g. actors.PAK.policy.hedging=0.8 (repeatable)",
+    )
     run.add_argument("--out", help="results folder; must not exist (default results/<scenario>[-k])")
     run.add_argument("--format", choices=("parquet", "csv"), default="parquet", help="table format")
     run.add_argument("--no-charts", action="store_true", help="write tables only")
@@ -96,9 +100,11 @@ def parser() -> argparse.ArgumentParser:
 
     land = sub.add_parser("landscape", help="every local minimum of the two-coalition landscape energy")
     land.add_argument("--sizes", required=True, help="CSV with columns actor,size")
-    land.add_argument("--propensity", required=True,
-                      help="square matrix CSV (actor names as header and first column) "
-                      "or long CSV actor_a,actor_b,propensity")
+    land.add_argument(
+        "--propensity",
+        required=True,
+        help="square matrix CSV (actor names as header and first column) or long CSV actor_a,actor_b,propensity",
+    )
     land.add_argument("--json", action="store_true", help="print JSON")
     land.set_defaults(func=command_landscape)
     return main

@@ -34,6 +34,15 @@ def banded_line(ax: Any, x: Any, q: pd.DataFrame, colour: str, label: str, bands
     ax.plot(x, q[0.5], color=colour, linewidth=2, label=label)
 
 
+def legend_entries(ax: Any, bands: bool) -> tuple[list[Any], list[str]]:
+    """The axes' lines, plus swatches explaining the bands when there are any."""
+    handles, labels = ax.get_legend_handles_labels()
+    if bands:
+        handles += [mpatches.Patch(color="grey", alpha=0.4), mpatches.Patch(color="grey", alpha=0.15)]
+        labels += ["50 % of worlds", "90 % of worlds"]
+    return handles, labels
+
+
 def power_shares(meta: dict[str, Any], tables: Tables, path: Path) -> None:
     """Who holds how much of the set's power (left), and how that moves from the start (right)."""
     fig, (level, change) = style.figure(12, 5.2, ncols=2, gridspec_kw={"width_ratios": [1, 1]})
@@ -57,11 +66,7 @@ def power_shares(meta: dict[str, Any], tables: Tables, path: Path) -> None:
     change.set_title("Change since the start")
     for ax in (level, change):
         style.date_axis(ax)
-    handles, labels = level.get_legend_handles_labels()
-    if bands:
-        handles += [mpatches.Patch(color="grey", alpha=0.4), mpatches.Patch(color="grey", alpha=0.15)]
-        labels += ["50 % of worlds", "90 % of worlds"]
-    change.legend(handles, labels, loc="center left", bbox_to_anchor=(1.0, 0.5), frameon=False)
+    change.legend(*legend_entries(level, bands), loc="center left", bbox_to_anchor=(1.0, 0.5), frameon=False)
     style.finish(fig, meta, "Power shares (median line)")
     style.save(fig, path)
 
@@ -80,8 +85,14 @@ def bloc_power(meta: dict[str, Any], tables: Tables, path: Path) -> None:
     last = int(traj.step.max())
     start, end = modal_members(traj, 0), modal_members(traj, last)
     labels = [f"Bloc {b}: start {'+'.join(start[b]) or '—'} → end {'+'.join(end[b]) or '—'}" for b in (0, 1)]
-    ax.stackplot(median.index, median["bloc_power_0"], median["bloc_power_1"], colors=style.BLOC_COLOURS,
-                 alpha=0.8, labels=labels)
+    ax.stackplot(
+        median.index,
+        median["bloc_power_0"],
+        median["bloc_power_1"],
+        colors=style.BLOC_COLOURS,
+        alpha=0.8,
+        labels=labels,
+    )
     changes = modal_changes(traj)
     for date, text in changes:
         ax.axvline(date, color="black", linewidth=0.8, linestyle=":")
@@ -129,8 +140,15 @@ def alignment_heatmaps(meta: dict[str, Any], tables: Tables, path: Path) -> None
         for i in range(len(codes)):
             for j in range(len(codes)):
                 if i != j and len(codes) <= 12:
-                    ax.text(j, i, f"{m[i, j]:+.2f}", ha="center", va="center", fontsize=8,
-                            color="white" if abs(m[i, j]) > 0.55 else "black")
+                    ax.text(
+                        j,
+                        i,
+                        f"{m[i, j]:+.2f}",
+                        ha="center",
+                        va="center",
+                        fontsize=8,
+                        color="white" if abs(m[i, j]) > 0.55 else "black",
+                    )
         ax.set_xticks(range(len(codes)), codes)
         ax.set_yticks(range(len(codes)), codes)
         ax.set_title(str(align.loc[align.step == step, "date"].iloc[0].date()))
@@ -163,28 +181,44 @@ def focus_alignment(meta: dict[str, Any], tables: Tables, path: Path) -> None:
     bands = meta["replicates"] > 1
     for k, (a, b) in enumerate(dyads):
         rows = align[(align.actor_a == a) & (align.actor_b == b)]
-        banded_line(ax, sorted(rows.date.unique()), quantiles(rows, ["date"], "alignment"),
-                    palette[k % len(palette)], f"{a}–{b}", bands)
+        banded_line(
+            ax,
+            sorted(rows.date.unique()),
+            quantiles(rows, ["date"], "alignment"),
+            palette[k % len(palette)],
+            f"{a}–{b}",
+            bands,
+        )
     ax.axhline(0, color="grey", linewidth=0.8)
     listing = []
     for n, (date, group) in enumerate(first_firings(meta, events).groupby("date"), 1):
         ax.axvline(date, color="#999999", linewidth=0.6, linestyle="--", zorder=0)
-        ax.annotate(str(n), (date, 1.0), ha="center", va="bottom", fontsize=8, fontweight="bold",
-                    bbox={"boxstyle": "circle,pad=0.2", "facecolor": "white", "edgecolor": "#777777"})
-        listing += textwrap.wrap(f"{n:>2}  {date:%Y-%m}  {', '.join(group.event)}", 58,
-                                 subsequent_indent=" " * 13)
+        ax.annotate(
+            str(n),
+            (date, 1.0),
+            ha="center",
+            va="bottom",
+            fontsize=8,
+            fontweight="bold",
+            bbox={"boxstyle": "circle,pad=0.2", "facecolor": "white", "edgecolor": "#777777"},
+        )
+        listing += textwrap.wrap(f"{n:>2}  {date:%Y-%m}  {', '.join(group.event)}", 58, subsequent_indent=" " * 13)
     ax.set_ylim(-1.05, 1.12)
     ax.set_ylabel("Alignment (−1 hostile … +1 allied)")
     style.date_axis(ax)
-    handles, labels = ax.get_legend_handles_labels()
-    if bands:
-        handles += [mpatches.Patch(color="grey", alpha=0.4), mpatches.Patch(color="grey", alpha=0.15)]
-        labels += ["50 % of worlds", "90 % of worlds"]
-    ax.legend(handles, labels, loc="upper left", bbox_to_anchor=(1.01, 1.0), frameon=False)
+    ax.legend(*legend_entries(ax, bands), loc="upper left", bbox_to_anchor=(1.01, 1.0), frameon=False)
     if listing:
         more = [f"    … {len(listing) - 30} more lines"] if len(listing) > 30 else []
-        ax.text(1.02, 0.55, "Events (first firing in ≥ half of worlds)\n" + "\n".join(listing[:30] + more),
-                transform=ax.transAxes, va="top", ha="left", fontsize=7, family="monospace")
+        ax.text(
+            1.02,
+            0.55,
+            "Events (first firing in ≥ half of worlds)\n" + "\n".join(listing[:30] + more),
+            transform=ax.transAxes,
+            va="top",
+            ha="left",
+            fontsize=7,
+            family="monospace",
+        )
     style.finish(fig, meta, "Focus dyads: alignment over time (median" + (", 50 %/90 % bands)" if bands else ")"))
     style.save(fig, path)
 
@@ -203,26 +237,51 @@ def network(meta: dict[str, Any], tables: Tables, path: Path) -> None:
     for row in ties.itertuples():
         (x1, y1), (x2, y2) = pos[row.actor_a], pos[row.actor_b]
         colour = "#0072B2" if row.alignment >= 0 else "#D55E00"
-        ax.plot([x1, x2], [y1, y2], color=colour, linewidth=0.5 + 7 * abs(row.alignment),
-                alpha=0.35 + 0.6 * abs(row.alignment), solid_capstyle="round", zorder=1)
+        ax.plot(
+            [x1, x2],
+            [y1, y2],
+            color=colour,
+            linewidth=0.5 + 7 * abs(row.alignment),
+            alpha=0.35 + 0.6 * abs(row.alignment),
+            solid_capstyle="round",
+            zorder=1,
+        )
         if len(codes) <= 8:
-            ax.text((x1 + x2) / 2, (y1 + y2) / 2, f"{row.alignment:+.2f}", fontsize=8, ha="center", va="center",
-                    bbox={"facecolor": "white", "edgecolor": "none", "alpha": 0.8, "pad": 1})
+            ax.text(
+                (x1 + x2) / 2,
+                (y1 + y2) / 2,
+                f"{row.alignment:+.2f}",
+                fontsize=8,
+                ha="center",
+                va="center",
+                bbox={"facecolor": "white", "edgecolor": "none", "alpha": 0.8, "pad": 1},
+            )
     for code in codes:
         x, y = pos[code]
-        ax.scatter([x], [y], s=300 + 6000 * power[code], color=style.BLOC_COLOURS[bloc[code]], zorder=2,
-                   edgecolor="black")
+        ax.scatter(
+            [x], [y], s=300 + 6000 * power[code], color=style.BLOC_COLOURS[bloc[code]], zorder=2, edgecolor="black"
+        )
         radius = 0.2 + 0.45 * np.sqrt(power[code])
-        ax.text(x * (1 + radius), y * (1 + radius), f"{code} {100 * power[code]:.0f}%", ha="center",
-                va="center", fontweight="bold", fontsize=10, zorder=3)
+        ax.text(
+            x * (1 + radius),
+            y * (1 + radius),
+            f"{code} {100 * power[code]:.0f}%",
+            ha="center",
+            va="center",
+            fontweight="bold",
+            fontsize=10,
+            zorder=3,
+        )
     ax.set_xlim(-1.6, 1.6)
     ax.set_ylim(-1.6, 1.6)
     ax.set_aspect("equal")
     ax.axis("off")
-    legend = [Line2D([], [], color="#0072B2", linewidth=4, label="positive alignment (width = strength)"),
-              Line2D([], [], color="#D55E00", linewidth=4, label="negative alignment"),
-              mpatches.Patch(color=style.BLOC_COLOURS[0], label="bloc 0 (node size = power share)"),
-              mpatches.Patch(color=style.BLOC_COLOURS[1], label="bloc 1")]
+    legend = [
+        Line2D([], [], color="#0072B2", linewidth=4, label="positive alignment (width = strength)"),
+        Line2D([], [], color="#D55E00", linewidth=4, label="negative alignment"),
+        mpatches.Patch(color=style.BLOC_COLOURS[0], label="bloc 0 (node size = power share)"),
+        mpatches.Patch(color=style.BLOC_COLOURS[1], label="bloc 1"),
+    ]
     ax.legend(handles=legend, loc="lower center", bbox_to_anchor=(0.5, -0.08), ncol=2, frameon=False, fontsize=8)
     date = align.loc[align.step == last, "date"].iloc[0].date()
     style.finish(fig, meta, f"Signed alignment network at {date} (median)")

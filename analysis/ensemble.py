@@ -48,13 +48,17 @@ def check_replicates(scenario: Scenario, replicates: int) -> None:
         raise InputError("--replicates", "replicates", f"a whole number from 1 to {MAX_REPLICATES:,}, got {replicates}")
     need = estimated_bytes(scenario, replicates)
     if need > MEMORY_BUDGET_BYTES:
-        raise InputError("--replicates", "replicates",
-                         f"an ensemble that fits in memory: {replicates:,} replicates need about "
-                         f"{need / 1024**3:.1f} GiB of tables, the limit is {MEMORY_BUDGET_BYTES / 1024**3:.0f} GiB")
+        raise InputError(
+            "--replicates",
+            "replicates",
+            f"an ensemble that fits in memory: {replicates:,} replicates need about "
+            f"{need / 1024**3:.1f} GiB of tables, the limit is {MEMORY_BUDGET_BYTES / 1024**3:.0f} GiB",
+        )
 
 
-def run_ensemble(scenario: Scenario, replicates: int = 1, seed: int = 0, batch: int = DEFAULT_BATCH,
-                 overrides: tuple[str, ...] = ()) -> Results:
+def run_ensemble(
+    scenario: Scenario, replicates: int = 1, seed: int = 0, batch: int = DEFAULT_BATCH, overrides: tuple[str, ...] = ()
+) -> Results:
     """Run ``replicates`` worlds of a scenario in batches and gather their tables."""
     check_replicates(scenario, replicates)
     started = datetime.now(UTC).isoformat(timespec="seconds")

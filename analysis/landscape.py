@@ -74,15 +74,23 @@ def read_propensity(path: Path, codes: list[str]) -> np.ndarray:
             i, j = index[a], index[b]
             for x, y in ((i, j), (j, i)):
                 if not np.isnan(matrix[x, y]) and x != y and matrix[x, y] != value:
-                    raise InputError(path, f"{a}-{b}", "a symmetric propensity (the pair is given twice "
-                                     f"with different values: {matrix[x, y]} and {value})")
+                    raise InputError(
+                        path,
+                        f"{a}-{b}",
+                        "a symmetric propensity (the pair is given twice "
+                        f"with different values: {matrix[x, y]} and {value})",
+                    )
             matrix[i, j] = matrix[j, i] = value
     else:
         names = [str(c).strip() for c in frame.columns[1:]]
         rows = [str(r).strip() for r in frame.iloc[:, 0]]
         if sorted(names) != sorted(codes) or sorted(rows) != sorted(codes):
-            raise InputError(path, "(header)", "a square matrix whose header row and first column list exactly "
-                             "the actors of the sizes file, or long columns actor_a,actor_b,propensity")
+            raise InputError(
+                path,
+                "(header)",
+                "a square matrix whose header row and first column list exactly "
+                "the actors of the sizes file, or long columns actor_a,actor_b,propensity",
+            )
         for r, a in enumerate(rows):
             for c, b in enumerate(names):
                 if a != b:
@@ -90,8 +98,12 @@ def read_propensity(path: Path, codes: list[str]) -> np.ndarray:
         asym = np.abs(matrix - matrix.T)
         if np.nanmax(asym) > 1e-9:
             i, j = np.unravel_index(np.nanargmax(asym), asym.shape)
-            raise InputError(path, f"{codes[i]}.{codes[j]}", f"a symmetric matrix ({codes[i]}->{codes[j]} is "
-                             f"{matrix[i, j]} but {codes[j]}->{codes[i]} is {matrix[j, i]})")
+            raise InputError(
+                path,
+                f"{codes[i]}.{codes[j]}",
+                f"a symmetric matrix ({codes[i]}->{codes[j]} is "
+                f"{matrix[i, j]} but {codes[j]}->{codes[i]} is {matrix[j, i]})",
+            )
     missing = np.argwhere(np.isnan(matrix))
     if len(missing):
         i, j = missing[0]

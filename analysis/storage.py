@@ -70,8 +70,9 @@ def write_table(table: pd.DataFrame, path: Path, fmt: str) -> None:
         table.to_csv(path, index=False)
 
 
-def write_results(results: Results, out: Path, fmt: str = "parquet",
-                  extras: Callable[[Path], None] | None = None) -> Path:
+def write_results(
+    results: Results, out: Path, fmt: str = "parquet", extras: Callable[[Path], None] | None = None
+) -> Path:
     """Write tables, manifest.json and whatever ``extras`` adds (charts) to a new folder ``out``."""
     if fmt not in FORMATS:
         raise InputError("--format", "format", f"one of {', '.join(FORMATS)}, got {fmt!r}")

@@ -33,8 +33,7 @@ def actor_colour(code: str, codes: list[str]) -> str:
 
 
 def figure(width: float = 9.0, height: float = 5.0, **kwargs: Any) -> tuple[Figure, Any]:
-    plt.rcParams.update({"font.size": 10, "axes.titlesize": 12, "axes.spines.top": False,
-                         "axes.spines.right": False})
+    plt.rcParams.update({"font.size": 10, "axes.titlesize": 12, "axes.spines.top": False, "axes.spines.right": False})
     return plt.subplots(figsize=(width, height), **kwargs)
 
 
@@ -46,8 +45,15 @@ def subtitle(meta: dict[str, Any]) -> str:
 def finish(fig: Figure, meta: dict[str, Any], title: str) -> None:
     """Title naming scenario, replicates and seed; a source/version footnote."""
     fig.suptitle(f"{title}\n{subtitle(meta)}", fontsize=12, x=0.01, ha="left")
-    fig.text(0.01, 0.005, f"powershift {meta.get('version', '')} · {DATA_NOTE}", fontsize=7, color="#555555",
-             ha="left", va="bottom")
+    fig.text(
+        0.01,
+        0.005,
+        f"powershift {meta.get('version', '')} · {DATA_NOTE}",
+        fontsize=7,
+        color="#555555",
+        ha="left",
+        va="bottom",
+    )
     fig.tight_layout(rect=(0, 0.03, 1, 1))
 
 

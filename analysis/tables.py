@@ -35,8 +35,12 @@ def history_tables(world: World, first_replicate: int = 0) -> dict[str, pd.DataF
     n = world.n
     grid_w, grid_s, grid_a = np.meshgrid(replicate, np.arange(steps), np.arange(n), indexing="ij")
     trajectories = frame(
-        {"replicate": grid_w.ravel(), "step": grid_s.ravel(), "date": dates[grid_s.ravel()],
-         "actor": np.array(world.codes)[grid_a.ravel()]},
+        {
+            "replicate": grid_w.ravel(),
+            "step": grid_s.ravel(),
+            "date": dates[grid_s.ravel()],
+            "actor": np.array(world.codes)[grid_a.ravel()],
+        },
         {k: np.moveaxis(h.actors[k], 1, 0).ravel() for k in ACTOR_SERIES},
     )
     trajectories["bloc"] = trajectories["bloc"].astype(int)
@@ -49,10 +53,18 @@ def history_tables(world: World, first_replicate: int = 0) -> dict[str, pd.DataF
     grid_w, grid_s, grid_p = np.meshgrid(replicate, np.arange(steps), np.arange(pairs), indexing="ij")
     contrib = np.moveaxis(h.contributions, 1, 0).reshape(-1, len(CONTRIBUTIONS))
     alignment = frame(
-        {"replicate": grid_w.ravel(), "step": grid_s.ravel(), "date": dates[grid_s.ravel()],
-         "actor_a": a[grid_p.ravel()], "actor_b": b[grid_p.ravel()]},
-        {"alignment": np.moveaxis(h.alignment, 1, 0).ravel(), "trade": np.moveaxis(h.trade, 1, 0).ravel(),
-         **{f"contrib_{name}": contrib[:, k] for k, name in enumerate(CONTRIBUTIONS)}},
+        {
+            "replicate": grid_w.ravel(),
+            "step": grid_s.ravel(),
+            "date": dates[grid_s.ravel()],
+            "actor_a": a[grid_p.ravel()],
+            "actor_b": b[grid_p.ravel()],
+        },
+        {
+            "alignment": np.moveaxis(h.alignment, 1, 0).ravel(),
+            "trade": np.moveaxis(h.trade, 1, 0).ravel(),
+            **{f"contrib_{name}": contrib[:, k] for k, name in enumerate(CONTRIBUTIONS)},
+        },
     )
 
     grid_w, grid_s = np.meshgrid(replicate, np.arange(steps), indexing="ij")
@@ -65,8 +77,17 @@ def history_tables(world: World, first_replicate: int = 0) -> dict[str, pd.DataF
     for step, worlds_fired, k in h.fired:
         event = world.events[k]
         for w in worlds_fired:
-            rows.append((first_replicate + int(w), step, dates[step], event.id, event.kind,
-                         ",".join(event.parties()), event.hypothetical))
+            rows.append(
+                (
+                    first_replicate + int(w),
+                    step,
+                    dates[step],
+                    event.id,
+                    event.kind,
+                    ",".join(event.parties()),
+                    event.hypothetical,
+                )
+            )
     events = pd.DataFrame(rows, columns=["replicate", "step", "date", "event", "type", "actors", "hypothetical"])
     events = events.astype({"replicate": "int64", "step": "int64", "date": "datetime64[ns]", "hypothetical": bool})
     events = events.sort_values(["replicate", "step", "event"], kind="stable").reset_index(drop=True)

@@ -37,6 +37,17 @@ POLICY_BOUNDS = {
 }
 
 
+def check_policy(policy: dict[str, float]) -> dict[str, float]:
+    """Policy overrides must name known policies and stay within their bounds."""
+    for name, value in policy.items():
+        if name not in POLICY_BOUNDS:
+            raise ValueError(f"unknown policy {name!r}; known: {', '.join(POLICY_BOUNDS)}")
+        low, high = POLICY_BOUNDS[name]
+        if not low <= value <= high:
+            raise ValueError(f"policy {name} must be within [{low}, {high}], got {value}")
+    return policy
+
+
 class Figure(Strict):
     value: float
     year: int | str | None = None

@@ -3,7 +3,8 @@
 Trade flows (exports i -> j, USD bn/yr) move each step toward a target: the start-year flow
 scaled by a gravity term (both economies' growth), by alignment (friends trade more), by trade
 agreements and infrastructure, minus what sanctions and crises block; part of the blocked trade
-is diverted to the exporter's open markets. Energy deals add flows on top. GDP is potential
+is diverted to the exporter's open markets. Energy deals add flows on top (blocked, not diverted,
+by barriers). GDP is potential
 output (growing at the state's base rate, less instability drag, hit by shocks, raised by
 investment) plus the value added by trade above what gravity alone would give.
 """
@@ -55,14 +56,13 @@ def trade_target(
     alignment0: np.ndarray,
     boost: np.ndarray,
     blocked: np.ndarray,
-    energy: np.ndarray,
     alignment_elasticity: np.ndarray,
     agreement_elasticity: np.ndarray,
     diversion: np.ndarray,
 ) -> np.ndarray:
-    """Where each export flow is heading this step (W, N, N)."""
+    """Where each ordinary export flow is heading this step (W, N, N); energy deals come on top."""
     base = trade0 * scale * np.exp(alignment_elasticity[:, None, None] * (alignment - alignment0))
-    base = base * (1.0 + agreement_elasticity[:, None, None] * boost) + energy
+    base = base * (1.0 + agreement_elasticity[:, None, None] * boost)
     kept = base * (1.0 - blocked)
     lost = (base - kept).sum(axis=2, keepdims=True)
     open_weight = kept * (1.0 - blocked)

@@ -25,7 +25,7 @@ def world_keys(seeds: list[np.random.SeedSequence]) -> np.ndarray:
 
 
 def stream_id(name: str) -> np.uint64:
-    """A stable 64-bit id for a named stream (an event id, a dyad 'PAK-RUS', 'noise')."""
+    """A stable 64-bit id for a named stream, e.g. 'noise:PAK-RUS' or 'event:druzhba'."""
     data = name.encode()
     return np.uint64((zlib.crc32(data) << 32) | zlib.crc32(data[::-1] + b"#"))
 

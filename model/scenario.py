@@ -18,7 +18,7 @@ from typing import Any
 import yaml
 from pydantic import Field, ValidationError, field_validator
 
-from model.actors import DEFAULT_ACTOR_SET, POLICY_BOUNDS, ActorSet, load_actor_set
+from model.actors import DEFAULT_ACTOR_SET, ActorSet, check_policy, load_actor_set
 from model.events import EVENT_TYPES, Event
 from model.files import InputError, first_error, parse_mapping, read_mapping
 from model.parameters import Parameters, Strict
@@ -31,16 +31,7 @@ class ActorOverride(Strict):
     growth: float | None = Field(None, ge=-0.2, le=0.3)
     stability: float | None = Field(None, ge=0, le=1)
 
-    @field_validator("policy")
-    @classmethod
-    def _policy(cls, policy: dict[str, float]) -> dict[str, float]:
-        for name, value in policy.items():
-            if name not in POLICY_BOUNDS:
-                raise ValueError(f"unknown policy {name!r}; known: {', '.join(POLICY_BOUNDS)}")
-            low, high = POLICY_BOUNDS[name]
-            if not low <= value <= high:
-                raise ValueError(f"policy {name} must be within [{low}, {high}], got {value}")
-        return policy
+    _policy = field_validator("policy")(check_policy)
 
 
 class ScenarioSpec(Parameters):

@@ -22,13 +22,18 @@ class SingleWorld(World):
     """A one-world model that stops at the scenario's horizon and collects Mesa-style data."""
 
     def __init__(self, scenario: str = "baseline", rng: int = 0, replicate: int = 0, **values: float) -> None:
-        super().__init__(load_scenario(scenario), [world_seed(int(rng), replicate)],
-                         {path: np.array([value], dtype=float) for path, value in values.items()})
+        super().__init__(
+            load_scenario(scenario),
+            [world_seed(int(rng), replicate)],
+            {path: np.array([value], dtype=float) for path, value in values.items()},
+        )
         self.datacollector = DataCollector(
             model_reporters={
                 "date": lambda m: m.date_of(m.t),
-                **{name: metric_reporter(name) for name in ("polarity", "balance_index", "bloc_power_0",
-                                                            "bloc_power_1", "landscape_energy")},
+                **{
+                    name: metric_reporter(name)
+                    for name in ("polarity", "balance_index", "bloc_power_0", "bloc_power_1", "landscape_energy")
+                },
             },
             agent_reporters={
                 "actor": "code",

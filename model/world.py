@@ -91,9 +91,14 @@ class World(mesa.Model):
         parts = path.split(".")
         ok = False
         if parts[0] == "actors":
-            ok = len(parts) >= 3 and parts[1] in self.codes and (
-                (len(parts) == 4 and parts[2] == "policy" and parts[3] in POLICY_NAMES)
-                or (len(parts) == 3 and parts[2] in ("growth", "stability")))
+            ok = (
+                len(parts) >= 3
+                and parts[1] in self.codes
+                and (
+                    (len(parts) == 4 and parts[2] == "policy" and parts[3] in POLICY_NAMES)
+                    or (len(parts) == 3 and parts[2] in ("growth", "stability"))
+                )
+            )
         elif parts[0] == "events":
             ok = len(parts) == 3 and parts[2] == "magnitude" and parts[1] in {e.id for e in self.events}
         else:
@@ -104,8 +109,12 @@ class World(mesa.Model):
                 node = getattr(node, part, None)
             ok = ok and isinstance(node, (int, float))
         if not ok:
-            raise InputError("values", path, "a numeric parameter path, actors.<code>.policy.<name>, "
-                             "actors.<code>.growth|stability or events.<id>.magnitude")
+            raise InputError(
+                "values",
+                path,
+                "a numeric parameter path, actors.<code>.policy.<name>, "
+                "actors.<code>.growth|stability or events.<id>.magnitude",
+            )
 
     def value(self, path: str) -> np.ndarray:
         """A parameter by dotted path as one value per world, per-world values taking precedence."""
@@ -428,7 +437,7 @@ class World(mesa.Model):
         )
         self.energy_flow = fx.energy_flow * (1.0 - self.blocked)
         scale = economy.gravity(self.gdp, self.gdp0, p["economy.gravity_exponent"])
-        target = self.trade_calibration * self.trade_target(scale, fx.trade_boost, fx.energy_flow)
+        target = self.trade_calibration * self.trade_target(scale, fx.trade_boost) + self.energy_flow
         pull = 1.0 - np.exp(-p["economy.trade_adjustment"] * dt)[:, None, None]
         self.trade = self.trade + pull * (target - self.trade)
         self.stability = economy.stability_update(
@@ -447,11 +456,18 @@ class World(mesa.Model):
         expected = economy.trade_volume(self.trade0 * scale)
         self.gdp = economy.output(self.potential, self.trade, expected, p["economy.trade_gain"])
 
-    def trade_target(self, scale: np.ndarray, boost: np.ndarray, energy: np.ndarray) -> np.ndarray:
+    def trade_target(self, scale: np.ndarray, boost: np.ndarray) -> np.ndarray:
         p = self.p
         return economy.trade_target(
-            self.open_trade, scale, self.alignment, self.alignment0, boost, self.blocked, energy,
-            p["economy.alignment_elasticity"], p["economy.agreement_elasticity"], p["economy.diversion"],
+            self.open_trade,
+            scale,
+            self.alignment,
+            self.alignment0,
+            boost,
+            self.blocked,
+            p["economy.alignment_elasticity"],
+            p["economy.agreement_elasticity"],
+            p["economy.diversion"],
         )
 
     def calibrate_trade(self) -> None:
@@ -464,8 +480,7 @@ class World(mesa.Model):
         zero = np.zeros_like(self.sanctions0)
         self.blocked = economy.barriers(self.sanctions0, zero, zero, zero, self.base_policy["sanctions_compliance"])
         self.open_trade = self.trade0 / np.maximum(1.0 - self.blocked, 0.05)
-        self.trade_calibration = np.ones_like(zero)
-        start = self.trade_target(np.ones_like(zero), zero, zero)
+        start = self.trade_target(np.ones_like(zero), zero)
         self.trade_calibration = np.divide(self.trade0, start, out=np.ones_like(zero), where=start > 0)
 
     def update_military(self, fx: Effects) -> None:

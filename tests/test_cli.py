@@ -26,8 +26,9 @@ events:
 
 def cli(*args: str, cwd: Path) -> subprocess.CompletedProcess[str]:
     env = {**os.environ, "PYTHONPATH": str(ROOT)}
-    return subprocess.run([sys.executable, str(RUN), *args], cwd=cwd, env=env, capture_output=True, text=True,
-                          timeout=300)
+    return subprocess.run(
+        [sys.executable, str(RUN), *args], cwd=cwd, env=env, capture_output=True, text=True, timeout=300
+    )
 
 
 def files_under(path: Path) -> list[Path]:
@@ -53,7 +54,8 @@ def test_run_writes_the_output_contract(tmp_path: Path) -> None:
     assert meta["scenario"] == "seed-2024" and meta["replicates"] == 3
     trajectories = pd.read_parquet(out / "trajectories.parquet")
     assert {"replicate", "step", "date", "actor", "capability", "power_share", "gdp", "milex", "bloc"} <= set(
-        trajectories.columns)
+        trajectories.columns
+    )
     assert trajectories.step.min() == 0 and trajectories.replicate.nunique() == 3
     alignment = pd.read_parquet(out / "alignment.parquet")
     assert (alignment.actor_a < alignment.actor_b).all()
@@ -88,8 +90,20 @@ def test_default_folder_gets_a_new_name_instead_of_overwriting(tmp_path: Path) -
 def test_same_seed_gives_byte_identical_tables(tmp_path: Path) -> None:
     (tmp_path / "scenario.yaml").write_text(MINIMAL)
     for out in ("a", "b"):
-        result = cli("run", "scenario.yaml", "--replicates", "4", "--seed", "11", "--format", "csv", "--out", out,
-                     "--no-charts", cwd=tmp_path)
+        result = cli(
+            "run",
+            "scenario.yaml",
+            "--replicates",
+            "4",
+            "--seed",
+            "11",
+            "--format",
+            "csv",
+            "--out",
+            out,
+            "--no-charts",
+            cwd=tmp_path,
+        )
         assert result.returncode == 0, result.stderr
     for table in ("trajectories", "alignment", "metrics", "events"):
         assert (tmp_path / "a" / f"{table}.csv").read_bytes() == (tmp_path / "b" / f"{table}.csv").read_bytes()
@@ -98,8 +112,20 @@ def test_same_seed_gives_byte_identical_tables(tmp_path: Path) -> None:
 def test_set_overrides_a_parameter_and_is_recorded(tmp_path: Path) -> None:
     (tmp_path / "scenario.yaml").write_text(MINIMAL)
     base = cli("run", "scenario.yaml", "--replicates", "2", "--out", "base", "--no-charts", cwd=tmp_path)
-    changed = cli("run", "scenario.yaml", "--replicates", "2", "--out", "changed", "--no-charts",
-                  "--set", "actors.PAK.policy.hedging=2.0", "--set", "mechanisms.threat.enabled=false", cwd=tmp_path)
+    changed = cli(
+        "run",
+        "scenario.yaml",
+        "--replicates",
+        "2",
+        "--out",
+        "changed",
+        "--no-charts",
+        "--set",
+        "actors.PAK.policy.hedging=2.0",
+        "--set",
+        "mechanisms.threat.enabled=false",
+        cwd=tmp_path,
+    )
     assert base.returncode == 0 and changed.returncode == 0, changed.stderr
     meta = json.loads((tmp_path / "changed" / "manifest.json").read_text())
     assert meta["overrides"] == ["actors.PAK.policy.hedging=2.0", "mechanisms.threat.enabled=false"]
@@ -131,11 +157,15 @@ BAD_SCENARIOS = {
     "magnitude.yaml": (MINIMAL.replace("every: 1", "every: 1, magnitude: 1.5"), "magnitude"),
     "nan.yaml": (MINIMAL.replace("every: 1", "every: 1, magnitude: .nan"), "magnitude"),
     "inf.yaml": (MINIMAL.replace("years: 2", "years: .inf"), "years"),
-    "duplicate.yaml": (MINIMAL + "  - {id: exercise, type: summit, actors: [PAK, RUS], at: 2024-05-01}\n",
-                       "exercise"),
-    "bomb.yaml": ('a: &a ["x","x","x","x","x","x","x","x","x"]\n'
-                  + "".join(f"{c}: &{c} [*{p},*{p},*{p},*{p},*{p},*{p},*{p},*{p},*{p}]\n"
-                            for p, c in zip("abcdefgh", "bcdefghi", strict=True)), "aliases"),
+    "duplicate.yaml": (MINIMAL + "  - {id: exercise, type: summit, actors: [PAK, RUS], at: 2024-05-01}\n", "exercise"),
+    "bomb.yaml": (
+        'a: &a ["x","x","x","x","x","x","x","x","x"]\n'
+        + "".join(
+            f"{c}: &{c} [*{p},*{p},*{p},*{p},*{p},*{p},*{p},*{p},*{p}]\n"
+            for p, c in zip("abcdefgh", "bcdefghi", strict=True)
+        ),
+        "aliases",
+    ),
 }
 
 
@@ -153,13 +183,16 @@ def test_bad_scenarios_get_one_line_and_exit_2_and_write_nothing(tmp_path: Path,
     assert not (tmp_path / "results").exists()
 
 
-@pytest.mark.parametrize(("args", "expected"), [
-    (["--replicates", "100000000"], "replicates"),
-    (["--replicates", "0"], "replicates"),
-    (["--set", "mechanisms.nope.weight=1"], "mechanisms.nope.weight"),
-    (["--set", "events.nope.magnitude=0.5"], "events.nope.magnitude"),
-    (["--set", "mechanisms.threat.weight=-1"], "mechanisms.threat.weight"),
-])
+@pytest.mark.parametrize(
+    ("args", "expected"),
+    [
+        (["--replicates", "100000000"], "replicates"),
+        (["--replicates", "0"], "replicates"),
+        (["--set", "mechanisms.nope.weight=1"], "mechanisms.nope.weight"),
+        (["--set", "events.nope.magnitude=0.5"], "events.nope.magnitude"),
+        (["--set", "mechanisms.threat.weight=-1"], "mechanisms.threat.weight"),
+    ],
+)
 def test_bad_run_options_are_refused_before_writing(tmp_path: Path, args: list[str], expected: str) -> None:
     (tmp_path / "scenario.yaml").write_text(MINIMAL)
     result = cli("run", "scenario.yaml", *args, cwd=tmp_path)
@@ -200,13 +233,16 @@ def test_landscape_text_output(tmp_path: Path) -> None:
     assert result.returncode == 0 and "energy -2" in result.stdout
 
 
-@pytest.mark.parametrize(("matrix", "expected"), [
-    ("actor,A,B,C\nA,0,1,-1\nB,0.5,0,-1\nC,-1,-1,0\n", "symmetric"),
-    ("actor,A,B\nA,0,1\nB,1,0\n", "square matrix"),
-    ("actor_a,actor_b,propensity\nA,B,1\nA,Z,-1\nB,C,-1\n", "actor_b"),
-    ("actor_a,actor_b,propensity\nA,B,1\nA,C,x\nB,C,-1\n", "number"),
-    ("actor_a,actor_b,propensity\nA,B,1\nB,C,-1\n", "every pair"),
-])
+@pytest.mark.parametrize(
+    ("matrix", "expected"),
+    [
+        ("actor,A,B,C\nA,0,1,-1\nB,0.5,0,-1\nC,-1,-1,0\n", "symmetric"),
+        ("actor,A,B\nA,0,1\nB,1,0\n", "square matrix"),
+        ("actor_a,actor_b,propensity\nA,B,1\nA,Z,-1\nB,C,-1\n", "actor_b"),
+        ("actor_a,actor_b,propensity\nA,B,1\nA,C,x\nB,C,-1\n", "number"),
+        ("actor_a,actor_b,propensity\nA,B,1\nB,C,-1\n", "every pair"),
+    ],
+)
 def test_landscape_bad_input(tmp_path: Path, matrix: str, expected: str) -> None:
     (tmp_path / "sizes.csv").write_text(SIZES)
     (tmp_path / "p.csv").write_text(matrix)

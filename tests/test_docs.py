@@ -46,6 +46,7 @@ def test_events_doc_examples_validate(example: str) -> None:
     items = yaml.safe_load(example)
     items = items if isinstance(items, list) else [items]
     events = [e for e in items if isinstance(e, dict) and "type" in e]
+    assert events, "an example without any event checks nothing"
     text = yaml.safe_dump({"title": "t", "description": "d", "start": "2024-01-01", "years": 10, "events": events})
     scenario = scenario_from_text(text, "EVENTS.md example")
     assert len(scenario.events) == len(events)

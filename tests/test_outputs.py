@@ -15,10 +15,13 @@ from model.scenario import load_scenario, scenario_from_text
 from model.world import World, world_seed
 
 HEADER = "title: t\ndescription: d\nstart: 2024-01-01\nyears: 3\n"
-HAZARDS = HEADER + """events:
+HAZARDS = (
+    HEADER
+    + """events:
   - {id: unrest, type: political_instability, actor: PAK, hazard: 0.4, max_occurrences: 5}
   - {id: clash, type: crisis, actors: [IND, PAK], hazard: 0.3, duration: 0.5}
 """
+)
 
 
 @pytest.mark.parametrize("batch", [1, 4, 7])
@@ -32,8 +35,9 @@ def test_ensemble_is_identical_whatever_the_batch_size(batch: int) -> None:
 
 def test_event_lottery_is_shared_by_scenarios_that_contain_the_event() -> None:
     alone = scenario_from_text(HAZARDS)
-    extra = scenario_from_text(HAZARDS.replace("events:\n", "events:\n  - {id: talks, type: summit, actors: "
-                                               "[PAK, RUS], hazard: 0.5}\n"))
+    extra = scenario_from_text(
+        HAZARDS.replace("events:\n", "events:\n  - {id: talks, type: summit, actors: [PAK, RUS], hazard: 0.5}\n")
+    )
     fired = {}
     for name, scenario in (("alone", alone), ("extra", extra)):
         events = run_ensemble(scenario, replicates=20, seed=3).tables["events"]
@@ -74,8 +78,11 @@ def test_per_world_values_with_unknown_paths_are_refused() -> None:
     for path in ("mechanisms.thret.weight", "actors.XYZ.policy.hedging", "events.nope.magnitude", "title"):
         with pytest.raises(InputError, match="values"):
             World(scenario, seeds, values={path: np.zeros(2)})
-    world = World(scenario, seeds, values={"mechanisms.threat.weight": np.array([0.0, 2.0]),
-                                           "actors.PAK.policy.hedging": np.array([0.1, 1.9])})
+    world = World(
+        scenario,
+        seeds,
+        values={"mechanisms.threat.weight": np.array([0.0, 2.0]), "actors.PAK.policy.hedging": np.array([0.1, 1.9])},
+    )
     assert world.mechanism_weight["threat"].tolist() == [0.0, 2.0]
 
 

@@ -146,3 +146,28 @@ class Event(Strict):
     def example(cls) -> dict[str, Any]:
         """A complete, valid example of this type, used in docs/EVENTS.md and the tests."""
         raise NotImplementedError
+
+
+class Multilateral(Event):
+    """An event among two or more states, acting on every pair of them."""
+
+    actors: list[str] = Field(min_length=2)
+
+    _codes = field_validator("actors")(check_codes)
+
+    def parties(self) -> list[str]:
+        return list(self.actors)
+
+
+class Domestic(Event):
+    """An event inside one state."""
+
+    actor: str
+
+    @field_validator("actor")
+    @classmethod
+    def _code(cls, code: str, info: ValidationInfo) -> str:
+        return check_codes([code], info)[0]
+
+    def parties(self) -> list[str]:
+        return [self.actor]

@@ -7,7 +7,7 @@ from typing import Any, Literal
 import numpy as np
 from pydantic import Field, ValidationInfo, field_validator
 
-from model.events.base import Event, check_codes
+from model.events.base import Event, Multilateral, check_codes
 from model.events.effects import Effects
 
 AGREEMENT_DEPTH = {"pta": 0.5, "fta": 1.0, "commission": 0.2}
@@ -19,18 +19,23 @@ AID_ALIGNMENT_SHOCK = 0.05
 INVESTMENT_MULTIPLIER = {"investment": 0.5, "aid": 0.3}
 
 
-class Sanctions(Event):
-    kind = "sanctions"
-    summary = "Economic sanctions by some states on others, optionally with secondary sanctions on third parties."
-    type: Literal["sanctions"]
+class Directed(Event):
+    """An economic measure taken by some states against others."""
+
     by: list[str] = Field(min_length=1)
     target: list[str] = Field(min_length=1)
-    secondary: float = Field(0.0, ge=0, le=1)
 
     _codes = field_validator("by", "target")(check_codes)
 
     def parties(self) -> list[str]:
         return [*self.by, *self.target]
+
+
+class Sanctions(Directed):
+    kind = "sanctions"
+    summary = "Economic sanctions by some states on others, optionally with secondary sanctions on third parties."
+    type: Literal["sanctions"]
+    secondary: float = Field(0.0, ge=0, le=1)
 
     def apply(self, fx: Effects, level: np.ndarray, impulse: np.ndarray) -> None:
         fx.between(fx.sanctions, self.by, self.target, level)
@@ -51,17 +56,10 @@ class Sanctions(Event):
         }
 
 
-class SanctionsRelief(Event):
+class SanctionsRelief(Directed):
     kind = "sanctions_relief"
     summary = "Lifts a share (the magnitude) of the sanctions some states impose on others."
     type: Literal["sanctions_relief"]
-    by: list[str] = Field(min_length=1)
-    target: list[str] = Field(min_length=1)
-
-    _codes = field_validator("by", "target")(check_codes)
-
-    def parties(self) -> list[str]:
-        return [*self.by, *self.target]
 
     def apply(self, fx: Effects, level: np.ndarray, impulse: np.ndarray) -> None:
         fx.between(fx.relief, self.by, self.target, level)
@@ -80,24 +78,18 @@ class SanctionsRelief(Event):
         }
 
 
-class TradeAgreement(Event):
+class TradeAgreement(Multilateral):
     kind = "trade_agreement"
     summary = "A preferential or free trade agreement, or a joint economic commission, among two or more states."
     type: Literal["trade_agreement"]
-    actors: list[str] = Field(min_length=2)
     agreement: Literal["pta", "fta", "commission"] = "fta"
     tariff_cut: float = Field(0.5, ge=0, le=1)
     effectiveness: float = Field(1.0, ge=0, le=1)
     phase_in: float = Field(0.0, ge=0, le=30)
 
-    _codes = field_validator("actors")(check_codes)
-
     @property
     def effective_ramp(self) -> float:
         return self.ramp or self.phase_in
-
-    def parties(self) -> list[str]:
-        return list(self.actors)
 
     def apply(self, fx: Effects, level: np.ndarray, impulse: np.ndarray) -> None:
         depth = AGREEMENT_DEPTH[self.agreement] * self.tariff_cut * self.effectiveness

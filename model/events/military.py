@@ -7,7 +7,7 @@ from typing import Any, Literal
 import numpy as np
 from pydantic import Field, ValidationInfo, field_validator
 
-from model.events.base import Event, check_codes
+from model.events.base import Event, Multilateral, check_codes
 from model.events.effects import Effects
 
 SCALE = {"small": 0.5, "medium": 1.0, "large": 2.0}
@@ -68,20 +68,14 @@ class ArmsDeal(Event):
         }
 
 
-class JointExercise(Event):
+class JointExercise(Multilateral):
     kind = "joint_exercise"
     summary = (
         "A joint military exercise (e.g. Druzhba); usually recurring. Builds a military tie that decays if not renewed."
     )
     type: Literal["joint_exercise"]
-    actors: list[str] = Field(min_length=2)
     domain: Literal["army", "navy", "air", "joint"] = "army"
     scale: Literal["small", "medium", "large"] = "medium"
-
-    _codes = field_validator("actors")(check_codes)
-
-    def parties(self) -> list[str]:
-        return list(self.actors)
 
     def apply(self, fx: Effects, level: np.ndarray, impulse: np.ndarray) -> None:
         fx.among(fx.military_tie, self.actors, impulse * EXERCISE_TIE * SCALE[self.scale])
@@ -99,17 +93,11 @@ class JointExercise(Event):
         }
 
 
-class SecurityCooperation(Event):
+class SecurityCooperation(Multilateral):
     kind = "security_cooperation"
     summary = "Counter-terrorism, intelligence or defence cooperation agreements."
     type: Literal["security_cooperation"]
-    actors: list[str] = Field(min_length=2)
     field: Literal["counter_terrorism", "intelligence", "defence", "cyber"] = "counter_terrorism"
-
-    _codes = field_validator("actors")(check_codes)
-
-    def parties(self) -> list[str]:
-        return list(self.actors)
 
     def apply(self, fx: Effects, level: np.ndarray, impulse: np.ndarray) -> None:
         fx.among(fx.military_tie, self.actors, impulse * SECURITY_TIE)

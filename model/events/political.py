@@ -5,12 +5,11 @@ from __future__ import annotations
 from typing import Any, Literal
 
 import numpy as np
-from pydantic import Field, ValidationInfo, field_validator
+from pydantic import Field, field_validator
 
-from model.actors import POLICY_BOUNDS
-from model.events.base import Event, check_codes
+from model.actors import check_policy
+from model.events.base import Domestic, Multilateral, check_codes
 from model.events.effects import Effects
-from model.events.military import one_code
 
 INSTABILITY_HIT = 0.3  # stability lost at magnitude 1
 SHOCK_OUTPUT_LOSS = 0.08  # share of potential GDP lost at magnitude 1
@@ -21,16 +20,10 @@ CRISIS_SHOCK = -0.3
 CRISIS_GRIEVANCE = 0.004  # GDP share per year pushed into military spending at magnitude 1
 
 
-class PoliticalInstability(Event):
+class PoliticalInstability(Domestic):
     kind = "political_instability"
     summary = "Domestic political turmoil: stability falls (which slows growth and adds alignment noise)."
     type: Literal["political_instability"]
-    actor: str
-
-    _code = field_validator("actor")(one_code)
-
-    def parties(self) -> list[str]:
-        return [self.actor]
 
     def apply(self, fx: Effects, level: np.ndarray, impulse: np.ndarray) -> None:
         fx.on(fx.stability, [self.actor], -impulse * INSTABILITY_HIT)
@@ -40,16 +33,10 @@ class PoliticalInstability(Event):
         return {"id": "unrest", "type": "political_instability", "actor": "PAK", "hazard": 0.15, "magnitude": 0.7}
 
 
-class EconomicShock(Event):
+class EconomicShock(Domestic):
     kind = "economic_shock"
     summary = "A balance-of-payments, debt or commodity shock that cuts output."
     type: Literal["economic_shock"]
-    actor: str
-
-    _code = field_validator("actor")(one_code)
-
-    def parties(self) -> list[str]:
-        return [self.actor]
 
     def apply(self, fx: Effects, level: np.ndarray, impulse: np.ndarray) -> None:
         fx.on(fx.output_loss, [self.actor], impulse * SHOCK_OUTPUT_LOSS)
@@ -60,28 +47,17 @@ class EconomicShock(Event):
         return {"id": "bop-crisis", "type": "economic_shock", "actor": "PAK", "hazard": 0.1, "magnitude": 0.5}
 
 
-class LeadershipChange(Event):
+class LeadershipChange(Domestic):
     kind = "leadership_change"
     summary = "A new government: policy parameters move to new values; alignment tilts toward or away from some states."
     type: Literal["leadership_change"]
-    actor: str
     policy: dict[str, float] = {}
     toward: list[str] = []
     away: list[str] = []
 
-    _code = field_validator("actor")(one_code)
     _codes = field_validator("toward", "away")(check_codes)
 
-    @field_validator("policy")
-    @classmethod
-    def _policy(cls, policy: dict[str, float], info: ValidationInfo) -> dict[str, float]:
-        for name, value in policy.items():
-            if name not in POLICY_BOUNDS:
-                raise ValueError(f"unknown policy {name!r}; known: {', '.join(POLICY_BOUNDS)}")
-            low, high = POLICY_BOUNDS[name]
-            if not low <= value <= high:
-                raise ValueError(f"policy {name} must be within [{low}, {high}]")
-        return policy
+    _policy = field_validator("policy")(check_policy)
 
     def parties(self) -> list[str]:
         return [self.actor, *self.toward, *self.away]
@@ -108,16 +84,10 @@ class LeadershipChange(Event):
         }
 
 
-class Summit(Event):
+class Summit(Multilateral):
     kind = "summit"
     summary = "A summit or high-level visit among two or more states: a one-off warming."
     type: Literal["summit"]
-    actors: list[str] = Field(min_length=2)
-
-    _codes = field_validator("actors")(check_codes)
-
-    def parties(self) -> list[str]:
-        return list(self.actors)
 
     def apply(self, fx: Effects, level: np.ndarray, impulse: np.ndarray) -> None:
         fx.among(fx.alignment, self.actors, impulse * SUMMIT_SHOCK)
@@ -133,16 +103,11 @@ class Summit(Event):
         }
 
 
-class Crisis(Event):
+class Crisis(Multilateral):
     kind = "crisis"
     summary = "A militarised crisis between two states: sharp cooling, trade suspended, military spending pushed up."
     type: Literal["crisis"]
     actors: list[str] = Field(min_length=2, max_length=2)
-
-    _codes = field_validator("actors")(check_codes)
-
-    def parties(self) -> list[str]:
-        return list(self.actors)
 
     def apply(self, fx: Effects, level: np.ndarray, impulse: np.ndarray) -> None:
         fx.among(fx.alignment, self.actors, impulse * CRISIS_SHOCK)

@@ -5,9 +5,8 @@ from __future__ import annotations
 from typing import Any, Literal
 
 import numpy as np
-from pydantic import Field, field_validator
 
-from model.events.base import Event, check_codes
+from model.events.base import Multilateral
 from model.events.effects import Effects
 from model.events.military import SCALE
 
@@ -17,17 +16,11 @@ LINK_FRICTION_CUT = 0.5
 LINK_TRADE_BOOST = 0.3
 
 
-class CulturalExchange(Event):
+class CulturalExchange(Multilateral):
     kind = "cultural_exchange"
     summary = "Festivals, cultural months, literary events: builds a slow culture tie."
     type: Literal["cultural_exchange"]
-    actors: list[str] = Field(min_length=2)
     scale: Literal["small", "medium", "large"] = "medium"
-
-    _codes = field_validator("actors")(check_codes)
-
-    def parties(self) -> list[str]:
-        return list(self.actors)
 
     def apply(self, fx: Effects, level: np.ndarray, impulse: np.ndarray) -> None:
         fx.among(fx.culture_tie, self.actors, impulse * CULTURE_TIE[self.kind] * SCALE[self.scale])
@@ -61,17 +54,11 @@ class AcademicExchange(CulturalExchange):
         }
 
 
-class TechnologyCooperation(Event):
+class TechnologyCooperation(Multilateral):
     kind = "technology_cooperation"
     summary = "Cooperation in IT, space, cyber or civil nuclear technology."
     type: Literal["technology_cooperation"]
-    actors: list[str] = Field(min_length=2)
     field: Literal["it", "space", "cyber", "nuclear", "other"] = "it"
-
-    _codes = field_validator("actors")(check_codes)
-
-    def parties(self) -> list[str]:
-        return list(self.actors)
 
     def apply(self, fx: Effects, level: np.ndarray, impulse: np.ndarray) -> None:
         fx.among(fx.technology_tie, self.actors, impulse * TECHNOLOGY_TIE)
@@ -87,17 +74,11 @@ class TechnologyCooperation(Event):
         }
 
 
-class InfrastructureLink(Event):
+class InfrastructureLink(Multilateral):
     kind = "infrastructure_link"
     summary = "Roads, railways, ports, corridors (e.g. via Central Asia): cuts friction and lifts trade."
     type: Literal["infrastructure_link"]
-    actors: list[str] = Field(min_length=2)
     link: Literal["road", "rail", "port", "pipeline", "corridor"] = "corridor"
-
-    _codes = field_validator("actors")(check_codes)
-
-    def parties(self) -> list[str]:
-        return list(self.actors)
 
     def apply(self, fx: Effects, level: np.ndarray, impulse: np.ndarray) -> None:
         fx.among(fx.friction_cut, self.actors, level * LINK_FRICTION_CUT)
