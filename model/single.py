@@ -1,8 +1,9 @@
 """One world per Mesa model, with a DataCollector: the plain Mesa way, for ``mesa.batch_run``.
 
 powershift runs batches of worlds itself (``analysis.ensemble``); this class exists for users who
-want Mesa's own tools. ``mesa.batch_run(SingleWorld, {"scenario": "seed-2024", "rng": range(10),
-"mechanisms.threat.weight": [0.5, 1.0]})`` runs one model per parameter combination and seed;
+want Mesa's own tools. ``mesa.batch_run(SingleWorld, {"scenario": "seed-2024", "mechanisms.threat.weight": [0.5, 1.0]},
+rng=range(10))`` (Mesa >= 3.4; on 3.3 put ``"rng": range(10)`` among the parameters) runs one model
+per parameter combination and seed;
 dotted keys are parameter paths as in ``run --set``. World r of a powershift ensemble with seed s
 equals ``SingleWorld(rng=s, replicate=r)`` exactly.
 """
@@ -21,10 +22,11 @@ from model.world import World, world_seed
 class SingleWorld(World):
     """A one-world model that stops at the scenario's horizon and collects Mesa-style data."""
 
-    def __init__(self, scenario: str = "baseline", rng: int = 0, replicate: int = 0, **values: float) -> None:
+    def __init__(self, scenario: str = "baseline", rng: int | None = None, replicate: int = 0, **values: float) -> None:
+        seed = np.random.SeedSequence().entropy if rng is None else int(rng)  # None: fresh entropy, as in Mesa
         super().__init__(
             load_scenario(scenario),
-            [world_seed(int(rng), replicate)],
+            [world_seed(seed, replicate)],
             {path: np.array([value], dtype=float) for path, value in values.items()},
         )
         self.datacollector = DataCollector(

@@ -54,8 +54,8 @@ class World(mesa.Model):
     def __init__(
         self, scenario: Scenario, seeds: Sequence[np.random.SeedSequence], values: dict[str, np.ndarray] | None = None
     ) -> None:
-        super().__init__(rng=seeds[0].generate_state(1)[0] if seeds else None)
-        self.scenario = scenario
+        super().__init__(rng=int(seeds[0].generate_state(1)[0]) if seeds else None)
+        self.plan = scenario  # not `self.scenario`: Mesa >= 3.5 reserves Model.scenario for its own class
         self.spec = spec = scenario.spec
         self.events: tuple[Event, ...] = scenario.events
         self.actor_set = data = scenario.actors

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import inspect
+
 import numpy as np
 import pytest
 
@@ -27,14 +29,12 @@ def test_batch_run_runs_one_model_per_combination() -> None:
     mesa = pytest.importorskip("mesa")
     if not hasattr(mesa, "batch_run"):
         pytest.skip("this Mesa has no batch_run")
-    rows = mesa.batch_run(
-        SingleWorld,
-        {"scenario": "baseline", "rng": [1, 2], "mechanisms.threat.weight": [0.0, 1.0]},
-        number_processes=1,
-        data_collection_period=-1,
-        max_steps=100,
-        display_progress=False,
-    )
+    parameters = {"scenario": "baseline", "mechanisms.threat.weight": [0.0, 1.0]}
+    options = {"number_processes": 1, "data_collection_period": -1, "max_steps": 100, "display_progress": False}
+    if "rng" in inspect.signature(mesa.batch_run).parameters:  # Mesa >= 3.4 takes the seeds as an argument
+        rows = mesa.batch_run(SingleWorld, parameters, rng=[1, 2], **options)
+    else:
+        rows = mesa.batch_run(SingleWorld, {**parameters, "rng": [1, 2]}, **options)
     runs = {(r["rng"], r["mechanisms.threat.weight"]) for r in rows}
     assert runs == {(1, 0.0), (1, 1.0), (2, 0.0), (2, 1.0)}
     assert {r["actor"] for r in rows} == {"PAK", "RUS", "IND", "USA", "CHN"}
