@@ -95,28 +95,18 @@ def bloc_power(meta: dict[str, Any], tables: Tables, path: Path) -> None:
     )
     for date, align in ((median.index[0], "left"), (median.index[-1], "right")):
         value = median.loc[date, "bloc_power_0"]
-        ax.annotate(
-            f"{value:.1f} %",
-            (date, value / 2),
-            ha=align,
-            va="center",
-            fontsize=9,
-            color="white",
-            fontweight="bold",
-            xytext=(6 if align == "left" else -6, 0),
-            textcoords="offset points",
-        )
-        ax.annotate(
-            f"{100 - value:.1f} %",
-            (date, value + (100 - value) / 2),
-            ha=align,
-            va="center",
-            fontsize=9,
-            color="white",
-            fontweight="bold",
-            xytext=(6 if align == "left" else -6, 0),
-            textcoords="offset points",
-        )
+        for share, middle in ((value, value / 2), (100 - value, value + (100 - value) / 2)):
+            ax.annotate(
+                f"{share:.1f} %",
+                (date, middle),
+                ha=align,
+                va="center",
+                fontsize=9,
+                color="white",
+                fontweight="bold",
+                xytext=(6 if align == "left" else -6, 0),
+                textcoords="offset points",
+            )
     changes = modal_changes(traj)
     for date, text in changes:
         ax.axvline(date, color="black", linewidth=0.8, linestyle=":")
