@@ -73,22 +73,22 @@ def history_tables(world: World, first_replicate: int = 0) -> dict[str, pd.DataF
         {k: np.moveaxis(h.metrics[k], 1, 0).ravel() for k in METRIC_SERIES},
     )
 
-    rows = []
-    for step, worlds_fired, k in h.fired:
-        event = world.events[k]
-        for w in worlds_fired:
-            rows.append(
-                (
-                    first_replicate + int(w),
-                    step,
-                    dates[step],
-                    event.id,
-                    event.kind,
-                    ",".join(event.parties()),
-                    event.hypothetical,
-                )
-            )
-    events = pd.DataFrame(rows, columns=["replicate", "step", "date", "event", "type", "actors", "hypothetical"])
+    columns = ["replicate", "step", "date", "event", "type", "actors", "hypothetical"]
+    firings = [
+        pd.DataFrame(
+            {
+                "replicate": first_replicate + worlds_fired,
+                "step": step,
+                "date": dates[step],
+                "event": world.events[k].id,
+                "type": world.events[k].kind,
+                "actors": ",".join(world.events[k].parties()),
+                "hypothetical": world.events[k].hypothetical,
+            }
+        )
+        for step, worlds_fired, k in h.fired
+    ]
+    events = pd.concat(firings, ignore_index=True) if firings else pd.DataFrame(columns=columns)
     events = events.astype({"replicate": "int64", "step": "int64", "date": "datetime64[ns]", "hypothetical": bool})
     events = events.sort_values(["replicate", "step", "event"], kind="stable").reset_index(drop=True)
     return {"trajectories": trajectories, "alignment": alignment, "metrics": metrics, "events": events}
