@@ -12,6 +12,7 @@ import json
 import os
 import sys
 from pathlib import Path
+from typing import Any
 
 from model.files import InputError
 
@@ -38,7 +39,16 @@ def command_run(args: argparse.Namespace) -> None:
     out = Path(args.out) if args.out else default_folder(RESULTS_ROOT, scenario.name)
     if args.out and out.exists():
         raise InputError(out, "--out", "a folder that does not exist yet (results are never overwritten)")
-    results = run_ensemble(scenario, args.replicates, args.seed, overrides=tuple(args.set))
+    results = run_ensemble(
+        scenario,
+        args.replicates,
+        args.seed,
+        args.chunk,
+        tuple(args.set),
+        args.workers,
+        args.dask,
+        quiet=args.quiet or args.replicates <= args.chunk,
+    )
 
     def charts(folder: Path) -> None:
         if not args.no_charts:
@@ -48,6 +58,52 @@ def command_run(args: argparse.Namespace) -> None:
     print(f"{scenario.name}: {args.replicates} replicate(s), {scenario.steps} steps, {results.seconds:.2f} s -> {out}")
     if not args.no_charts:
         print(f"charts: {out / 'charts'}")
+
+
+def sweep_design(args: argparse.Namespace) -> Any:
+    """The design from --spec (if any) with the flags given on the command line on top."""
+    from analysis.design import build_design, parse_param, read_design
+
+    fields: dict[str, Any] = read_design(args.spec) if args.spec else {}
+    flags = {
+        "scenario": args.scenario,
+        "sampler": args.sampler,
+        "samples": args.samples,
+        "replicates": args.replicates,
+        "seed": args.seed,
+        "years": args.years,
+    }
+    fields.update({k: v for k, v in flags.items() if v is not None})
+    if args.param:
+        fields["params"] = [parse_param(text) for text in args.param]
+    if args.set:
+        fields["set"] = list(args.set)
+    if args.trajectories:
+        fields["trajectories"] = True
+    if not fields.get("scenario"):
+        raise InputError("run.py sweep", "scenario", "a scenario name or file (or a --spec file naming one)")
+    if not fields.get("params"):
+        raise InputError(args.spec or "run.py sweep", "params", "at least one --param PATH=LOW:HIGH[:STEPS]")
+    return build_design(fields, args.spec or "run.py sweep")
+
+
+def command_sweep(args: argparse.Namespace) -> None:
+    from analysis.sweep import run_sweep
+
+    design = sweep_design(args)
+    if args.resume and not args.out:
+        raise InputError("--resume", "--out", "the folder of the sweep to resume")
+    name = Path(design.scenario).stem
+    out = Path(args.out) if args.out else default_sweep_folder(name)
+    result = run_sweep(design, out, args.chunk, args.workers, args.dask, args.resume, args.quiet)
+    rate = result.ran / result.seconds if result.seconds > 0 else float("inf")
+    print(f"{name}: {result.runs:,} runs ({result.ran:,} run now, {result.seconds:.2f} s, {rate:,.0f} runs/s) -> {out}")
+
+
+def default_sweep_folder(name: str) -> Path:
+    from analysis.storage import default_folder
+
+    return default_folder(RESULTS_ROOT, f"sweep-{name}")
 
 
 def command_validate(args: argparse.Namespace) -> None:
@@ -71,6 +127,15 @@ def command_landscape(args: argparse.Namespace) -> None:
         print(f"{rank:3d}. energy {item['energy']:.6g}: {{{', '.join(left)}}} vs {{{', '.join(right)}}}")
 
 
+def execution_options(command: argparse.ArgumentParser, default_workers: int) -> None:
+    command.add_argument(
+        "--workers", type=int, default=default_workers, help=f"local worker processes (default {default_workers})"
+    )
+    command.add_argument("--dask", metavar="ADDRESS|local", help="a Dask scheduler, or 'local' to start one")
+    command.add_argument("--chunk", type=int, default=500, help="worlds advanced together as one model (default 500)")
+    command.add_argument("--quiet", action="store_true", help="no progress bar")
+
+
 def parser() -> argparse.ArgumentParser:
     main = argparse.ArgumentParser(prog="run.py", description=__doc__.splitlines()[0])
     sub = main.add_subparsers(dest="command", required=True)
@@ -92,7 +157,30 @@ def parser() -> argparse.ArgumentParser:
     run.add_argument("--out", help="results folder; must not exist (default results/<scenario>[-k])")
     run.add_argument("--format", choices=("parquet", "csv"), default="parquet", help="table format")
     run.add_argument("--no-charts", action="store_true", help="write tables only")
+    execution_options(run, default_workers=1)
     run.set_defaults(func=command_run)
+
+    sweep = sub.add_parser("sweep", help="sweep parameters over a design; runs table, sensitivity indices")
+    sweep.add_argument("scenario", nargs="?", help="a scenario name or file (or give it in --spec)")
+    sweep.add_argument(
+        "--param",
+        action="append",
+        default=[],
+        metavar="PATH=LOW:HIGH[:STEPS]",
+        help="a swept parameter, e.g. actors.PAK.policy.hedging=0:1 (repeatable; STEPS for grid)",
+    )
+    sweep.add_argument("--spec", help="a YAML sweep spec (fields as the flags; flags given here win)")
+    sweep.add_argument("--sampler", choices=("grid", "lhs", "sobol", "morris"), help="default lhs")
+    sweep.add_argument("--samples", type=int, help="points (lhs), base samples (sobol) or trajectories (morris)")
+    sweep.add_argument("--replicates", type=int, help="stochastic replicates per point (default 5)")
+    sweep.add_argument("--seed", type=int, help="sweep seed: sampler and replicates (default 0)")
+    sweep.add_argument("--years", type=float, help="override the scenario's horizon in years")
+    sweep.add_argument("--set", action="append", default=[], metavar="PATH=VALUE", help="fixed override (repeatable)")
+    sweep.add_argument("--out", help="new sweep folder, or the one to --resume (default results/sweep-<scenario>[-k])")
+    sweep.add_argument("--resume", action="store_true", help="finish the sweep in --out: run only missing chunks")
+    sweep.add_argument("--trajectories", action="store_true", help="also keep every run's per-step tables")
+    execution_options(sweep, default_workers=os.cpu_count() or 1)
+    sweep.set_defaults(func=command_sweep)
 
     validate = sub.add_parser("validate", help="check scenario files without running them")
     validate.add_argument("files", nargs="+")

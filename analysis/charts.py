@@ -302,6 +302,44 @@ def network(meta: dict[str, Any], tables: Tables, path: Path) -> None:
     style.save(fig, path)
 
 
+def sensitivity_bars(meta: dict[str, Any], table: pd.DataFrame, path: Path) -> None:
+    """One panel per outcome that varies: each swept parameter's indices with 95 % confidence bars."""
+    kinds = list(dict.fromkeys(table["index"]))
+    shown = table.dropna(subset=["value"])
+    outcomes = list(dict.fromkeys(shown["outcome"]))
+    params = list(dict.fromkeys(table["parameter"]))
+    if not outcomes:
+        return
+    cols = min(4, len(outcomes))
+    rows = -(-len(outcomes) // cols)
+    height = 0.9 + rows * (0.5 + 0.32 * len(params) * len(kinds))
+    fig, axes = style.figure(3.4 * cols + 1.5, height, nrows=rows, ncols=cols, squeeze=False, sharey=True)
+    y = np.arange(len(params))
+    width = 0.8 / len(kinds)
+    colours = ["#0072B2", "#E69F00"]
+    for ax, outcome in zip(axes.ravel(), outcomes, strict=False):
+        rows_of = shown[shown.outcome == outcome].set_index(["index", "parameter"])
+        for k, kind in enumerate(kinds):
+            values = [rows_of["value"].get((kind, p), np.nan) for p in params]
+            conf = [rows_of["conf"].get((kind, p), np.nan) for p in params]
+            offset = (k - (len(kinds) - 1) / 2) * width
+            ax.barh(y + offset, values, width, xerr=np.nan_to_num(conf), color=colours[k % 2], label=kind, capsize=2)
+        ax.axvline(0, color="#555555", linewidth=0.6)
+        ax.set_title(outcome, fontsize=9)
+        ax.set_yticks(y, [textwrap.shorten(p, 34) for p in params], fontsize=8)
+        ax.invert_yaxis()
+    for ax in axes.ravel()[len(outcomes) :]:
+        ax.set_visible(False)
+    unit = "share of outcome variance" if "S1" in kinds else "outcome units (mean |elementary effect|)"
+    for ax in axes[-1]:
+        ax.set_xlabel(unit, fontsize=8)
+    handles, labels = axes[0, 0].get_legend_handles_labels()
+    fig.legend(handles, labels, loc="upper right", ncols=len(kinds), frameon=False)
+    style.finish(fig, meta, "Which parameters drive which outcomes (bars: 95 % confidence)")
+    path.parent.mkdir(parents=True, exist_ok=True)
+    style.save(fig, path)
+
+
 CHARTS: dict[str, Callable[[dict[str, Any], Tables, Path], None]] = {
     "power_shares": power_shares,
     "bloc_power": bloc_power,

@@ -1,7 +1,8 @@
-"""Ensembles: many stochastic replicates of one scenario, run as batches of worlds.
+"""Ensembles: many stochastic replicates of one scenario, with every table kept.
 
 Replicate r always gets the seed ``world_seed(seed, r)``, so an ensemble gives the same numbers
-whatever the batch size: batching only changes how many worlds one Mesa model advances at once.
+whatever the chunk size or number of workers: chunking only changes how many worlds one Mesa
+model advances at once, and where.
 """
 
 from __future__ import annotations
@@ -10,16 +11,17 @@ import time
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 
+import numpy as np
 import pandas as pd
 
-from analysis.tables import TABLES, history_tables
+from analysis.engine import DEFAULT_CHUNK, Chunk, check_chunk, chunk_bounds, executor
+from analysis.tables import TABLES
 from model.files import InputError
 from model.scenario import Scenario
-from model.world import CONTRIBUTIONS, World, world_seed
+from model.world import CONTRIBUTIONS
 
 MAX_REPLICATES = 1_000_000
 MEMORY_BUDGET_BYTES = 8 * 1024**3
-DEFAULT_BATCH = 500
 
 
 @dataclass
@@ -57,18 +59,25 @@ def check_replicates(scenario: Scenario, replicates: int) -> None:
 
 
 def run_ensemble(
-    scenario: Scenario, replicates: int = 1, seed: int = 0, batch: int = DEFAULT_BATCH, overrides: tuple[str, ...] = ()
+    scenario: Scenario,
+    replicates: int = 1,
+    seed: int = 0,
+    chunk: int = DEFAULT_CHUNK,
+    overrides: tuple[str, ...] = (),
+    workers: int = 1,
+    dask: str | None = None,
+    quiet: bool = True,
 ) -> Results:
-    """Run ``replicates`` worlds of a scenario in batches and gather their tables."""
+    """Run ``replicates`` worlds of a scenario in chunks (see ``analysis.engine``) and gather their tables."""
     check_replicates(scenario, replicates)
+    check_chunk(chunk)
     started = datetime.now(UTC).isoformat(timespec="seconds")
     clock = time.perf_counter()
-    parts: dict[str, list[pd.DataFrame]] = {name: [] for name in TABLES}
-    for first in range(0, replicates, batch):
-        count = min(batch, replicates - first)
-        world = World(scenario, [world_seed(seed, first + r) for r in range(count)])
-        world.run()
-        for name, table in history_tables(world, first).items():
-            parts[name].append(table)
-    tables = {name: pd.concat(frames, ignore_index=True) for name, frames in parts.items()}
+    chunks = (
+        Chunk(k, scenario, seed, np.arange(first, last), outcomes=False, tables=True)
+        for k, (first, last) in enumerate(chunk_bounds(replicates, chunk))
+    )
+    with executor(workers, dask) as run:
+        parts = sorted(run.run(chunks, replicates, quiet), key=lambda done: done[0].index)
+    tables = {name: pd.concat([p[name] for _, p in parts], ignore_index=True) for name in TABLES}
     return Results(scenario, seed, replicates, tuple(overrides), tables, started, time.perf_counter() - clock)

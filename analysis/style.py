@@ -38,6 +38,12 @@ def figure(width: float = 9.0, height: float = 5.0, **kwargs: Any) -> tuple[Figu
 
 
 def subtitle(meta: dict[str, Any]) -> str:
+    if meta.get("kind") == "sweep":
+        design = meta["design"]
+        return (
+            f"Sweep of scenario '{meta['scenario']}' · {design['sampler']} · {meta['points']:,} points × "
+            f"{design['replicates']} replicates · seed {design['seed']}"
+        )
     reps = meta["replicates"]
     return f"Scenario '{meta['scenario']}' · {reps} replicate{'s' * (reps != 1)} · seed {meta['seed']}"
 

@@ -21,22 +21,35 @@ from model.world import ACTOR_SERIES, CONTRIBUTIONS, METRIC_SERIES, World
 TABLES = ("trajectories", "alignment", "metrics", "events")
 
 
-def history_tables(world: World, first_replicate: int = 0) -> dict[str, pd.DataFrame]:
-    """All four tables for the worlds of one batch, numbered from ``first_replicate``."""
+def history_tables(
+    world: World, replicates: np.ndarray | None = None, points: np.ndarray | None = None
+) -> dict[str, pd.DataFrame]:
+    """All four tables for the worlds of one chunk.
+
+    ``replicates`` numbers the worlds (default 0, 1, ...); a sweep also passes each world's sweep
+    ``points``, which then lead every table as a ``point`` column.
+    """
     h = world.history
     steps, worlds = h.alignment.shape[:2]
     dates = pd.to_datetime([world.date_of(s) for s in range(steps)])
-    replicate = first_replicate + np.arange(worlds)
+    replicate = np.arange(worlds) if replicates is None else np.asarray(replicates)
+    world_index = np.arange(worlds)
 
     def frame(index: dict[str, np.ndarray], columns: dict[str, np.ndarray]) -> pd.DataFrame:
-        return pd.DataFrame({**index, **columns})
+        table = pd.DataFrame({**index, **columns})
+        if points is not None:
+            table.insert(0, "point", np.asarray(points)[table.pop("world")])
+        else:
+            table.pop("world")
+        return table
 
     # trajectories: (S+1, W, N) -> rows ordered by replicate, step, actor
     n = world.n
-    grid_w, grid_s, grid_a = np.meshgrid(replicate, np.arange(steps), np.arange(n), indexing="ij")
+    grid_w, grid_s, grid_a = np.meshgrid(world_index, np.arange(steps), np.arange(n), indexing="ij")
     trajectories = frame(
         {
-            "replicate": grid_w.ravel(),
+            "world": grid_w.ravel(),
+            "replicate": replicate[grid_w.ravel()],
             "step": grid_s.ravel(),
             "date": dates[grid_s.ravel()],
             "actor": np.array(world.codes)[grid_a.ravel()],
@@ -50,11 +63,12 @@ def history_tables(world: World, first_replicate: int = 0) -> dict[str, pd.DataF
     first_is_a = codes[i] < codes[j]
     a, b = np.where(first_is_a, codes[i], codes[j]), np.where(first_is_a, codes[j], codes[i])
     pairs = len(i)
-    grid_w, grid_s, grid_p = np.meshgrid(replicate, np.arange(steps), np.arange(pairs), indexing="ij")
+    grid_w, grid_s, grid_p = np.meshgrid(world_index, np.arange(steps), np.arange(pairs), indexing="ij")
     contrib = np.moveaxis(h.contributions, 1, 0).reshape(-1, len(CONTRIBUTIONS))
     alignment = frame(
         {
-            "replicate": grid_w.ravel(),
+            "world": grid_w.ravel(),
+            "replicate": replicate[grid_w.ravel()],
             "step": grid_s.ravel(),
             "date": dates[grid_s.ravel()],
             "actor_a": a[grid_p.ravel()],
@@ -67,28 +81,36 @@ def history_tables(world: World, first_replicate: int = 0) -> dict[str, pd.DataF
         },
     )
 
-    grid_w, grid_s = np.meshgrid(replicate, np.arange(steps), indexing="ij")
+    grid_w, grid_s = np.meshgrid(world_index, np.arange(steps), indexing="ij")
     metrics = frame(
-        {"replicate": grid_w.ravel(), "step": grid_s.ravel(), "date": dates[grid_s.ravel()]},
+        {
+            "world": grid_w.ravel(),
+            "replicate": replicate[grid_w.ravel()],
+            "step": grid_s.ravel(),
+            "date": dates[grid_s.ravel()],
+        },
         {k: np.moveaxis(h.metrics[k], 1, 0).ravel() for k in METRIC_SERIES},
     )
 
     columns = ["replicate", "step", "date", "event", "type", "actors", "hypothetical"]
     firings = [
-        pd.DataFrame(
+        frame(
             {
-                "replicate": first_replicate + worlds_fired,
+                "world": worlds_fired,
+                "replicate": replicate[worlds_fired],
                 "step": step,
                 "date": dates[step],
                 "event": world.events[k].id,
                 "type": world.events[k].kind,
                 "actors": ",".join(world.events[k].parties()),
-                "hypothetical": world.events[k].hypothetical,
-            }
+            },
+            {"hypothetical": np.full(len(worlds_fired), world.events[k].hypothetical)},
         )
         for step, worlds_fired, k in h.fired
     ]
+    columns = ["point"] * (points is not None) + columns
     events = pd.concat(firings, ignore_index=True) if firings else pd.DataFrame(columns=columns)
     events = events.astype({"replicate": "int64", "step": "int64", "date": "datetime64[ns]", "hypothetical": bool})
-    events = events.sort_values(["replicate", "step", "event"], kind="stable").reset_index(drop=True)
+    order = ["point"] * (points is not None) + ["replicate", "step", "event"]
+    events = events.sort_values(order, kind="stable").reset_index(drop=True)
     return {"trajectories": trajectories, "alignment": alignment, "metrics": metrics, "events": events}

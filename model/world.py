@@ -36,6 +36,39 @@ def world_seed(seed: int, replicate: int) -> np.random.SeedSequence:
     return np.random.SeedSequence(entropy=seed, spawn_key=(replicate,))
 
 
+def check_value_path(scenario: Scenario, path: str) -> None:
+    """Per-world values may vary numeric parameters, actor policies, growth and stability, and
+    event magnitudes; any other path is refused rather than silently ignored."""
+    parts = path.split(".")
+    codes = scenario.actors.codes
+    ok = False
+    if parts[0] == "actors":
+        ok = (
+            len(parts) >= 3
+            and parts[1] in codes
+            and (
+                (len(parts) == 4 and parts[2] == "policy" and parts[3] in POLICY_NAMES)
+                or (len(parts) == 3 and parts[2] in ("growth", "stability"))
+            )
+        )
+    elif parts[0] == "events":
+        ok = len(parts) == 3 and parts[2] == "magnitude" and parts[1] in {e.id for e in scenario.events}
+    else:
+        node: Any = scenario.spec
+        ok = parts[0] in ("mechanisms", "alignment", "economy", "military", "power")
+        for part in parts:
+            ok = ok and hasattr(node, part)
+            node = getattr(node, part, None)
+        ok = ok and isinstance(node, (int, float))
+    if not ok:
+        raise InputError(
+            "values",
+            path,
+            "a numeric parameter path, actors.<code>.policy.<name>, "
+            "actors.<code>.growth|stability or events.<id>.magnitude",
+        )
+
+
 @dataclass
 class History:
     """Everything recorded, step 0 (the initial state) to step S, for every world."""
@@ -67,7 +100,7 @@ class World(mesa.Model):
         self.t = 0
         self.values = values or {}
         for path in self.values:
-            self.check_value_path(path)
+            check_value_path(scenario, path)
         self.pairs = np.triu_indices(n, 1)
         for i, code in enumerate(self.codes):
             StateAgent(self, code, data.spec.actors[code].name, i)
@@ -84,37 +117,6 @@ class World(mesa.Model):
         self._record(np.zeros((len(CONTRIBUTIONS), self.worlds, n, n)))
 
     # --- parameters -----------------------------------------------------------------------
-
-    def check_value_path(self, path: str) -> None:
-        """Per-world values may vary numeric parameters, actor policies, growth and stability, and
-        event magnitudes; any other path is refused rather than silently ignored."""
-        parts = path.split(".")
-        ok = False
-        if parts[0] == "actors":
-            ok = (
-                len(parts) >= 3
-                and parts[1] in self.codes
-                and (
-                    (len(parts) == 4 and parts[2] == "policy" and parts[3] in POLICY_NAMES)
-                    or (len(parts) == 3 and parts[2] in ("growth", "stability"))
-                )
-            )
-        elif parts[0] == "events":
-            ok = len(parts) == 3 and parts[2] == "magnitude" and parts[1] in {e.id for e in self.events}
-        else:
-            node: Any = self.spec
-            ok = parts[0] in ("mechanisms", "alignment", "economy", "military", "power")
-            for part in parts:
-                ok = ok and hasattr(node, part)
-                node = getattr(node, part, None)
-            ok = ok and isinstance(node, (int, float))
-        if not ok:
-            raise InputError(
-                "values",
-                path,
-                "a numeric parameter path, actors.<code>.policy.<name>, "
-                "actors.<code>.growth|stability or events.<id>.magnitude",
-            )
 
     def value(self, path: str) -> np.ndarray:
         """A parameter by dotted path as one value per world, per-world values taking precedence."""

@@ -27,8 +27,8 @@ HAZARDS = (
 @pytest.mark.parametrize("batch", [1, 4, 7])
 def test_ensemble_is_identical_whatever_the_batch_size(batch: int) -> None:
     scenario = scenario_from_text(HAZARDS)
-    whole = run_ensemble(scenario, replicates=9, seed=5, batch=500).tables
-    split = run_ensemble(scenario, replicates=9, seed=5, batch=batch).tables
+    whole = run_ensemble(scenario, replicates=9, seed=5, chunk=500).tables
+    split = run_ensemble(scenario, replicates=9, seed=5, chunk=batch).tables
     for name, table in whole.items():
         pd.testing.assert_frame_equal(table, split[name], check_exact=True)
 
@@ -109,8 +109,8 @@ def test_results_are_written_whole_or_not_at_all(tmp_path: Path) -> None:
 @pytest.mark.parametrize("name", ["seed-2024", "pakistan-instability", "sanctions-relief"])
 def test_named_scenarios_are_batch_independent(name: str) -> None:
     scenario = load_scenario(name)
-    whole = run_ensemble(scenario, replicates=5, seed=9, batch=500).tables
-    single = run_ensemble(scenario, replicates=5, seed=9, batch=1).tables
+    whole = run_ensemble(scenario, replicates=5, seed=9, chunk=500).tables
+    single = run_ensemble(scenario, replicates=5, seed=9, chunk=1).tables
     for table, frame in whole.items():
         pd.testing.assert_frame_equal(frame, single[table], check_exact=True)
 

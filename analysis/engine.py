@@ -1,0 +1,216 @@
+"""Running many worlds: runs packed into chunks, one World (Mesa model) per chunk, chunks run
+in this process, on a local process pool or on a Dask cluster.
+
+A run is one world: a sweep point (a set of parameter values) and a replicate. Its seed is
+``world_seed(seed, replicate)`` whatever chunk or worker runs it, and worlds in a chunk never
+interact, so the numbers are the same serially, on a pool or on Dask, for any chunk size or
+worker count. Replicate r of every point shares its random numbers (common random numbers),
+which keeps noise out of comparisons between points.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import logging
+import multiprocessing
+import os
+import threading
+import time
+from collections.abc import Callable, Iterable, Iterator
+from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+import pandas as pd
+from tqdm import tqdm
+
+from analysis.outcomes import run_outcomes
+from analysis.tables import history_tables
+from model.files import InputError
+from model.scenario import Scenario
+from model.world import World, world_seed
+
+DEFAULT_CHUNK = 500
+IN_FLIGHT_PER_WORKER = 2  # enough to keep a worker busy; more would only hold memory
+DASK_CONNECT_SECONDS = 5
+
+
+@dataclass(frozen=True)
+class Chunk:
+    """A slice of runs to advance as one World: each world's point, replicate and parameter values."""
+
+    index: int
+    scenario: Scenario
+    seed: int
+    replicates: np.ndarray
+    points: np.ndarray | None = None
+    values: dict[str, np.ndarray] = field(default_factory=dict)
+    outcomes: bool = True
+    tables: bool = False
+
+    @property
+    def size(self) -> int:
+        return len(self.replicates)
+
+
+def simulate(chunk: Chunk) -> dict[str, pd.DataFrame]:
+    """Run one chunk and return its tables: ``runs`` (outcome summaries) and/or the four history tables."""
+    world = World(chunk.scenario, [world_seed(chunk.seed, int(r)) for r in chunk.replicates], chunk.values)
+    world.run()
+    out: dict[str, pd.DataFrame] = {}
+    if chunk.outcomes:
+        runs = run_outcomes(world)
+        runs.insert(0, "seed", np.int64(chunk.seed))
+        runs.insert(0, "replicate", chunk.replicates.astype(np.int64))
+        if chunk.points is not None:
+            runs.insert(0, "point", chunk.points.astype(np.int64))
+        out["runs"] = runs
+    if chunk.tables:
+        out.update(history_tables(world, chunk.replicates, chunk.points))
+    return out
+
+
+def chunk_bounds(runs: int, size: int) -> list[tuple[int, int]]:
+    """Run ranges [first, last) of chunks of at most ``size`` runs."""
+    return [(first, min(first + size, runs)) for first in range(0, runs, size)]
+
+
+def check_workers(workers: int) -> None:
+    if not 1 <= workers <= 256:
+        raise InputError("--workers", "workers", f"a whole number from 1 to 256, got {workers}")
+
+
+def check_chunk(chunk: int) -> None:
+    if not 1 <= chunk <= 100_000:
+        raise InputError("--chunk", "chunk", f"a whole number of worlds from 1 to 100,000, got {chunk}")
+
+
+@dataclass
+class Executor:
+    """Where chunks run: ``submit`` hands one over, ``next_done`` waits for some to finish.
+
+    Without ``submit`` chunks run one by one in this process.
+    """
+
+    slots: int = 1
+    submit: Callable[[Chunk], Any] | None = None
+    next_done: Callable[[set[Any]], set[Any]] | None = None
+
+    def run(
+        self, chunks: Iterable[Chunk], total_runs: int, quiet: bool = True
+    ) -> Iterator[tuple[Chunk, dict[str, pd.DataFrame]]]:
+        """Yield each chunk with its tables as it finishes (not necessarily in order), with a progress bar.
+
+        At most ``slots`` chunks are in flight at once, so memory does not grow with the number of runs.
+        """
+        with tqdm(total=total_runs, unit="run", disable=quiet, dynamic_ncols=True, smoothing=0.1) as bar:
+            finished = self._bounded(chunks) if self.submit else ((c, simulate(c)) for c in chunks)
+            for chunk, tables in finished:
+                bar.update(chunk.size)
+                yield chunk, tables
+
+    def _bounded(self, chunks: Iterable[Chunk]) -> Iterator[tuple[Chunk, dict[str, pd.DataFrame]]]:
+        assert self.submit is not None and self.next_done is not None
+        pending: dict[Any, Chunk] = {}
+        source = iter(chunks)
+        for chunk in source:
+            pending[self.submit(chunk)] = chunk
+            if len(pending) >= self.slots:
+                break
+        while pending:
+            for future in self.next_done(set(pending)):
+                chunk = pending.pop(future)
+                result = future.result()
+                for extra in source:
+                    pending[self.submit(extra)] = extra
+                    break
+                yield chunk, result
+
+
+@contextlib.contextmanager
+def executor(workers: int = 1, dask: str | None = None) -> Iterator[Executor]:
+    """An executor for the run: this process (one worker), a local process pool, or a Dask cluster.
+
+    Opened before anything is written, so an unreachable scheduler or a bad worker count leaves no trace.
+    """
+    check_workers(workers)
+    if dask is not None:
+        with dask_client(dask, workers) as client:
+            yield dask_executor(client)
+    elif workers == 1:
+        yield Executor()
+    else:
+        with ProcessPoolExecutor(workers, mp_context=pool_context(), initializer=_exit_with_parent) as pool:
+
+            def next_done(futures: set[Future]) -> set[Future]:
+                return wait(futures, return_when=FIRST_COMPLETED).done
+
+            try:
+                yield Executor(workers * IN_FLIGHT_PER_WORKER, lambda c: pool.submit(simulate, c), next_done)
+            except BaseException:
+                pool.shutdown(wait=False, cancel_futures=True)
+                raise
+
+
+def pool_context() -> multiprocessing.context.BaseContext:
+    """Forkserver where there is one: workers fork from a server that has imported the model once
+    (fast to start, and no fork of this possibly threaded process); spawn elsewhere."""
+    if "forkserver" not in multiprocessing.get_all_start_methods():
+        return multiprocessing.get_context("spawn")
+    context = multiprocessing.get_context("forkserver")
+    context.set_forkserver_preload(["analysis.engine"])
+    return context
+
+
+def _exit_with_parent() -> None:
+    """Pool workers end themselves once orphaned: a parent killed by SIGKILL cannot stop them.
+
+    (Their parent is this process, or the forkserver, which ends when this process does.)
+    """
+    parent = os.getppid()
+
+    def watch() -> None:
+        while os.getppid() == parent:
+            time.sleep(1.0)
+        os._exit(1)
+
+    threading.Thread(target=watch, daemon=True).start()
+
+
+@contextlib.contextmanager
+def dask_client(address: str, workers: int) -> Iterator[Any]:
+    """A Dask client on ``address``, or on a new loopback ``LocalCluster`` when address is 'local'."""
+    from dask.distributed import Client, LocalCluster
+
+    if address == "local":
+        cluster = LocalCluster(
+            n_workers=workers,
+            threads_per_worker=1,
+            processes=True,
+            host="127.0.0.1",
+            dashboard_address=None,
+            silence_logs=logging.ERROR,
+        )
+        with cluster, Client(cluster) as client:
+            yield client
+        return
+    try:
+        client = Client(address, timeout=DASK_CONNECT_SECONDS)
+    except (OSError, TimeoutError, ValueError) as exc:
+        reason = " ".join(str(exc).split()) or type(exc).__name__
+        raise InputError(
+            "--dask", address, f"a reachable Dask scheduler ('local' or tcp://HOST:PORT): {reason}"
+        ) from None
+    with client:
+        yield client
+
+
+def dask_executor(client: Any) -> Executor:
+    from dask.distributed import wait as dask_wait
+
+    def next_done(futures: set[Any]) -> set[Any]:
+        return dask_wait(list(futures), return_when="FIRST_COMPLETED").done
+
+    slots = max(1, len(client.scheduler_info().get("workers", {}))) * IN_FLIGHT_PER_WORKER
+    return Executor(slots, lambda c: client.submit(simulate, c, pure=False), next_done)

@@ -1,0 +1,208 @@
+"""Parameter sweeps that lose nothing: every finished chunk is on disk, and a resumed sweep runs
+only what is missing.
+
+A sweep folder holds:
+
+- ``manifest.json``: the design, the scenario's hash, the chunk size and the status
+  (``running`` until every chunk is written, then ``complete``);
+- ``points.parquet``: one row per design point (``point`` and one column per swept path);
+- ``runs/part-NNNNN.parquet``: one row per run (point, replicate, seed, parameter values and the
+  outcome summaries of ``analysis.outcomes``), one part per chunk;
+- with ``--trajectories``: ``trajectories/``, ``alignment/``, ``metrics/``, ``events/`` parts with the
+  per-step tables of ``analysis.tables`` and a ``point`` column;
+- for sobol and morris designs: ``sensitivity.csv`` and ``charts/sensitivity.png``.
+
+Each part is written to a temporary name and renamed, and the runs part of a chunk is written
+last, so a chunk counts as done only when everything it produces is on disk. Run k of a sweep is
+replicate ``k % R`` of point ``k // R``, and chunk c holds runs ``[c·size, (c+1)·size)``: a chunk's
+contents never depend on how the sweep was interrupted.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import platform
+import time
+from collections.abc import Iterator
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from importlib.metadata import version
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from analysis.design import SweepDesign, check_params, point_count, sample_points
+from analysis.engine import Chunk, check_chunk, chunk_bounds, executor
+from analysis.storage import package_version
+from analysis.tables import TABLES
+from model.files import InputError
+from model.scenario import Scenario, load_scenario
+
+MANIFEST = "manifest.json"
+POINTS = "points.parquet"
+
+
+@dataclass
+class SweepResult:
+    folder: Path
+    runs: int
+    ran: int
+    seconds: float
+
+
+def part_name(index: int) -> str:
+    return f"part-{index:05d}.parquet"
+
+
+def write_atomic(table: pd.DataFrame, path: Path) -> None:
+    """Write a Parquet file under a temporary name, then rename it: readers see all of it or none."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    staging = path.with_name(f".{path.name}.tmp-{os.getpid()}")
+    table.to_parquet(staging, index=False)
+    os.replace(staging, path)
+
+
+def write_manifest(folder: Path, meta: dict[str, Any]) -> None:
+    staging = folder / f".{MANIFEST}.tmp-{os.getpid()}"
+    staging.write_text(json.dumps(meta, indent=2) + "\n")
+    os.replace(staging, folder / MANIFEST)
+
+
+def read_manifest(folder: Path) -> dict[str, Any]:
+    path = folder / MANIFEST
+    if not path.is_file():
+        raise InputError(folder, MANIFEST, "a sweep folder written by 'run.py sweep'")
+    meta = json.loads(path.read_text())
+    if meta.get("kind") != "sweep":
+        raise InputError(path, "kind", "a sweep folder written by 'run.py sweep'")
+    return meta
+
+
+def new_manifest(design: SweepDesign, scenario: Scenario, chunk: int, points: int) -> dict[str, Any]:
+    return {
+        "kind": "sweep",
+        "design": design.model_dump(mode="json"),
+        "scenario": scenario.name,
+        "scenario_path": scenario.path,
+        "scenario_sha256": scenario.sha256,
+        "actors": scenario.actors.codes,
+        "steps": scenario.steps,
+        "steps_per_year": scenario.spec.steps_per_year,
+        "points": points,
+        "runs": points * design.replicates,
+        "chunk": chunk,
+        "status": "running",
+        "version": package_version(),
+        "python": platform.python_version(),
+        "mesa": version("mesa"),
+        "started": datetime.now(UTC).isoformat(timespec="seconds"),
+        "seconds": 0.0,
+    }
+
+
+def design_scenario(design: SweepDesign) -> Scenario:
+    """The swept scenario, after checking that every swept path and range is valid for it."""
+    scenario = load_scenario(design.scenario, tuple(design.set), design.years)
+    check_params(design, scenario)
+    return scenario
+
+
+def prepare(
+    design: SweepDesign, scenario: Scenario, out: Path, chunk: int, resume: bool
+) -> tuple[dict[str, Any], np.ndarray]:
+    """Start a new sweep folder, or reopen one to resume (it must hold the same design)."""
+    if resume:
+        meta = read_manifest(out)
+        if meta["design"] != design.model_dump(mode="json"):
+            raise InputError(out / MANIFEST, "design", "the same design as this command (resume with the same flags)")
+        if meta["scenario_sha256"] != scenario.sha256:
+            raise InputError(out / MANIFEST, "scenario_sha256", "the scenario file unchanged since the sweep began")
+        points = pd.read_parquet(out / POINTS).drop(columns="point").to_numpy()
+        return meta, points
+    if out.exists():
+        raise InputError(out, "--out", "a folder that does not exist yet (or --resume to finish that sweep)")
+    check_chunk(chunk)
+    points = sample_points(design)
+    assert len(points) == point_count(design)
+    meta = new_manifest(design, scenario, chunk, len(points))
+    staging = out.parent / f".{out.name}.partial-{os.getpid()}"
+    staging.mkdir(parents=True)
+    table = pd.DataFrame(points, columns=[p.path for p in design.params])
+    table.insert(0, "point", np.arange(len(points), dtype=np.int64))
+    write_atomic(table, staging / POINTS)
+    write_manifest(staging, meta)
+    staging.rename(out)  # the folder appears with its design in place, or not at all
+    return meta, points
+
+
+def done_chunks(out: Path) -> set[int]:
+    return {int(p.stem.split("-")[1]) for p in (out / "runs").glob("part-*.parquet")}
+
+
+def pending_chunks(
+    design: SweepDesign, scenario: Scenario, points: np.ndarray, size: int, skip: set[int]
+) -> Iterator[Chunk]:
+    total, reps = len(points) * design.replicates, design.replicates
+    for index, (first, last) in enumerate(chunk_bounds(total, size)):
+        if index in skip:
+            continue
+        run = np.arange(first, last)
+        point, replicate = run // reps, run % reps
+        values = {p.path: points[point, d] for d, p in enumerate(design.params)}
+        yield Chunk(index, scenario, design.seed, replicate, point, values, outcomes=True, tables=design.trajectories)
+
+
+def store_chunk(out: Path, design: SweepDesign, chunk: Chunk, tables: dict[str, pd.DataFrame]) -> None:
+    name = part_name(chunk.index)
+    if design.trajectories:
+        for table in TABLES:
+            write_atomic(tables[table], out / table / name)
+    runs = tables["runs"]
+    for d, param in enumerate(design.params):
+        runs.insert(3 + d, param.path, chunk.values[param.path])
+    write_atomic(runs, out / "runs" / name)
+
+
+def run_sweep(
+    design: SweepDesign,
+    out: Path,
+    chunk: int,
+    workers: int = 1,
+    dask: str | None = None,
+    resume: bool = False,
+    quiet: bool = True,
+) -> SweepResult:
+    """Run (or finish) a sweep into ``out``; sobol and morris designs also get their sensitivity indices."""
+    from analysis.sensitivity import write_sensitivity
+
+    scenario = design_scenario(design)
+    with executor(workers, dask) as runner:
+        meta, points = prepare(design, scenario, out, chunk, resume)
+        for stale in out.rglob(".*.tmp-*"):
+            stale.unlink()  # left by a process killed while writing; its chunk is not done
+        clock = time.perf_counter()
+        skip = done_chunks(out)
+        total = meta["runs"]
+        todo = pending_chunks(design, scenario, points, meta["chunk"], skip)
+        left = total - sum(min(meta["chunk"], total - k * meta["chunk"]) for k in skip)
+        ran = 0
+        for finished, tables in runner.run(todo, left, quiet):
+            store_chunk(out, design, finished, tables)
+            ran += finished.size
+    if design.sampler in ("sobol", "morris"):
+        write_sensitivity(out, design, points, read_runs(out))
+    seconds = time.perf_counter() - clock
+    write_manifest(out, {**meta, "status": "complete", "seconds": round(meta["seconds"] + seconds, 3)})
+    return SweepResult(out, total, ran, seconds)
+
+
+def read_runs(folder: Path, columns: list[str] | None = None) -> pd.DataFrame:
+    """The runs table of a sweep folder, ordered by point and replicate."""
+    parts = sorted((folder / "runs").glob("part-*.parquet"))
+    if not parts:
+        raise InputError(folder, "runs", "a sweep folder with finished runs")
+    table = pd.concat([pd.read_parquet(p, columns=columns) for p in parts], ignore_index=True)
+    return table.sort_values(["point", "replicate"], kind="stable").reset_index(drop=True)

@@ -1,0 +1,232 @@
+"""Sweeps and the engine under them: same numbers everywhere, nothing lost, sensitivity that means something."""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from analysis.design import SweepDesign, build_design, parse_param, point_count, sample_points
+from analysis.ensemble import run_ensemble
+from analysis.sweep import read_manifest, read_runs, run_sweep
+from model.files import InputError
+from model.scenario import load_scenario
+from tests.test_cli import ROOT, cli, files_under
+
+HEDGING = "actors.PAK.policy.hedging"
+THREAT = "mechanisms.threat.weight"
+
+
+def design(**fields: object) -> SweepDesign:
+    base: dict[str, object] = {
+        "scenario": "seed-2024",
+        "params": [parse_param(f"{HEDGING}=0:1"), parse_param(f"{THREAT}=0:2")],
+        "sampler": "lhs",
+        "samples": 12,
+        "replicates": 3,
+        "seed": 4,
+        "years": 2,
+    }
+    base.update(fields)
+    return build_design(base, "test")
+
+
+def test_serial_pool_and_dask_give_identical_runs(tmp_path: Path) -> None:
+    d = design(trajectories=True)
+    serial = run_sweep(d, tmp_path / "serial", chunk=36, workers=1)
+    run_sweep(d, tmp_path / "pool", chunk=5, workers=2)
+    run_sweep(d, tmp_path / "dask", chunk=7, workers=2, dask="local")
+    assert serial.runs == 36
+    expected = read_runs(tmp_path / "serial")
+    assert len(expected) == 36 and not expected.duplicated(["point", "replicate"]).any()
+    for other in ("pool", "dask"):
+        pd.testing.assert_frame_equal(read_runs(tmp_path / other), expected, check_exact=True)
+        for table in ("trajectories", "alignment"):
+            keys = ["point", "replicate", "step"]
+            one = pd.read_parquet(tmp_path / "serial" / table).sort_values(keys, kind="stable", ignore_index=True)
+            two = pd.read_parquet(tmp_path / other / table).sort_values(keys, kind="stable", ignore_index=True)
+            pd.testing.assert_frame_equal(one, two, check_exact=True)
+
+
+def test_a_sweep_run_equals_the_same_run_made_with_set(tmp_path: Path) -> None:
+    d = design(samples=3, replicates=2)
+    run_sweep(d, tmp_path / "s", chunk=4)
+    runs = read_runs(tmp_path / "s")
+    row = runs[(runs.point == 2) & (runs.replicate == 1)].iloc[0]
+    overrides = (f"{HEDGING}={float(row[HEDGING])!r}", f"{THREAT}={float(row[THREAT])!r}")
+    scenario = load_scenario("seed-2024", overrides, years=2)
+    tables = run_ensemble(scenario, replicates=2, seed=d.seed).tables
+    final = tables["trajectories"].query("replicate == 1 and step == step.max()").set_index("actor")
+    for code in ("PAK", "RUS", "IND", "USA", "CHN"):
+        assert row[f"share_{code}"] == final.loc[code, "power_share"]
+    pair = tables["alignment"].query("replicate == 1 and step == step.max() and actor_a == 'PAK' and actor_b == 'RUS'")
+    assert row["alignment_PAK-RUS"] == pair["alignment"].iloc[0]
+
+
+def test_ensembles_are_identical_in_process_and_on_a_pool() -> None:
+    scenario = load_scenario("seed-2024", years=2)
+    serial = run_ensemble(scenario, replicates=7, seed=3, chunk=7).tables
+    pooled = run_ensemble(scenario, replicates=7, seed=3, chunk=2, workers=2).tables
+    for name, table in serial.items():
+        pd.testing.assert_frame_equal(pooled[name], table, check_exact=True)
+
+
+def test_resume_after_sigkill_equals_an_uninterrupted_sweep(tmp_path: Path) -> None:
+    args = ["sweep", "seed-2024", "--param", f"{HEDGING}=0:1", "--samples", "400", "--replicates", "5"]
+    args += ["--years", "3", "--chunk", "40", "--workers", "1", "--quiet"]
+    env = {**os.environ, "PYTHONPATH": str(ROOT)}
+    killed = tmp_path / "killed"
+    process = subprocess.Popen(
+        [sys.executable, str(ROOT / "run.py"), *args, "--out", str(killed)], cwd=tmp_path, env=env
+    )
+    deadline = time.monotonic() + 120
+    while len(list((killed / "runs").glob("part-*.parquet"))) < 3 and time.monotonic() < deadline:
+        time.sleep(0.01)
+    process.send_signal(signal.SIGKILL)
+    process.wait()
+    assert read_manifest(killed)["status"] == "running", "the sweep finished before it could be killed"
+    parts_before = len(list((killed / "runs").glob("part-*.parquet")))
+    assert 3 <= parts_before < 50
+
+    resumed = cli(*args, "--out", str(killed), "--resume", cwd=tmp_path)
+    assert resumed.returncode == 0, resumed.stderr
+    assert f"{2000 - 40 * parts_before:,} run now" in resumed.stdout
+    whole = cli(*args, "--out", str(tmp_path / "whole"), cwd=tmp_path)
+    assert whole.returncode == 0, whole.stderr
+    expected = read_runs(tmp_path / "whole")
+    got = read_runs(killed)
+    assert len(got) == 2000 and not got.duplicated(["point", "replicate"]).any()
+    pd.testing.assert_frame_equal(got, expected, check_exact=True)
+    assert read_manifest(killed)["status"] == "complete"
+    assert not [p for p in files_under(killed) if ".tmp-" in p.name]
+
+    again = cli(*args, "--out", str(killed), "--resume", cwd=tmp_path)
+    assert again.returncode == 0 and "(0 run now" in again.stdout
+
+
+def test_sensitivity_is_zero_for_an_inert_parameter_and_large_for_a_driver(tmp_path: Path) -> None:
+    # Hedging is switched off, so its weight provably does nothing (the World multiplies it by 0);
+    # relaxation decides how much of the scenario's events PAK-RUS alignment keeps.
+    d = design(
+        params=[parse_param("mechanisms.hedging.weight=0:3"), parse_param("mechanisms.relaxation.rate=0:2")],
+        set=["mechanisms.hedging.enabled=false"],
+        sampler="sobol",
+        samples=64,
+        replicates=2,
+        years=3,
+    )
+    run_sweep(d, tmp_path / "s", chunk=200)
+    table = pd.read_csv(tmp_path / "s" / "sensitivity.csv")
+    st = table[(table["index"] == "ST") & (table.outcome == "alignment_PAK-RUS")].set_index("parameter")["value"]
+    assert st["mechanisms.hedging.weight"] == pytest.approx(0.0, abs=1e-9)
+    assert st["mechanisms.relaxation.rate"] > 0.5
+    assert (tmp_path / "s" / "charts" / "sensitivity.png").stat().st_size > 10_000
+
+
+def test_morris_indices_rank_the_driver_first(tmp_path: Path) -> None:
+    d = design(
+        params=[parse_param("mechanisms.hedging.weight=0:3"), parse_param("mechanisms.relaxation.rate=0:2")],
+        set=["mechanisms.hedging.enabled=false"],
+        sampler="morris",
+        samples=6,
+        replicates=1,
+        years=2,
+    )
+    run_sweep(d, tmp_path / "m", chunk=100)
+    table = pd.read_csv(tmp_path / "m" / "sensitivity.csv")
+    mu = table[(table["index"] == "mu_star") & (table.outcome == "alignment_PAK-RUS")].set_index("parameter")["value"]
+    assert mu["mechanisms.hedging.weight"] == 0.0
+    assert mu["mechanisms.relaxation.rate"] > 0.01
+
+
+def test_samplers_are_seeded_and_sized() -> None:
+    grid = design(sampler="grid", samples=None, params=[parse_param(f"{HEDGING}=0:1:3"), parse_param(f"{THREAT}=0:2")])
+    points = sample_points(grid)
+    assert points.shape == (15, 2) == (point_count(grid), 2)
+    assert sorted(set(points[:, 0])) == [0.0, 0.5, 1.0]
+    lhs = design(samples=50)
+    assert np.array_equal(sample_points(lhs), sample_points(design(samples=50)))
+    assert not np.array_equal(sample_points(lhs), sample_points(design(samples=50, seed=5)))
+    counts = np.histogram(sample_points(lhs)[:, 0], bins=50, range=(0, 1))[0]
+    assert (counts == 1).all()  # Latin hypercube: one point per stratum
+    assert sample_points(design(sampler="sobol", samples=8)).shape == (32, 2)
+    assert sample_points(design(sampler="morris", samples=4)).shape == (12, 2)
+
+
+@pytest.mark.parametrize(
+    ("fields", "message"),
+    [
+        ({"samples": 0}, "samples: at least 1 sample"),
+        ({"sampler": "sobol", "samples": 12}, "a power of two"),
+        ({"params": [parse_param(f"{HEDGING}=1:0")]}, f"{HEDGING}: LOW below HIGH"),
+        ({"params": [parse_param(f"{HEDGING}=0:1:3")]}, "no STEPS with sampler lhs"),
+        ({"sampler": "grid"}, "no sample count with sampler grid"),
+        ({"replicates": 0}, "replicates"),
+    ],
+)
+def test_bad_designs_are_refused(fields: dict[str, object], message: str) -> None:
+    with pytest.raises(InputError, match=message):
+        design(**fields)
+
+
+def test_bad_param_text_is_refused() -> None:
+    for text in ("hedging", "a.b=1", "a.b=x:1", "a.b=0:1:2:3"):
+        with pytest.raises(InputError, match="--param"):
+            parse_param(text)
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (["--param", "mechanisms.threat.wieght=0:1"], "--param: mechanisms.threat.wieght: a numeric parameter path"),
+        (["--param", "actors.PAK.policy.hedging=1:0"], "LOW below HIGH"),
+        (["--param", "actors.PAK.policy.hedging=0:9"], "--param: actors.PAK.policy.hedging: a valid range: at 9"),
+        (["--param", "alignment.rate=0:1", "--samples", "0"], "samples: at least 1 sample"),
+        (["--param", "alignment.rate=0:1", "--dask", "tcp://127.0.0.1:9"], "--dask: tcp://127.0.0.1:9: a reachable"),
+        (["--param", "alignment.rate=0:1", "--workers", "0"], "--workers"),
+        (["--param", "alignment.rate=0:1", "--resume"], "--resume: --out"),
+        ([], "at least one --param"),
+    ],
+)
+def test_cli_refuses_bad_sweeps_with_one_line_and_status_2(tmp_path: Path, args: list[str], message: str) -> None:
+    result = cli("sweep", "seed-2024", "--years", "1", "--samples", "2", "--quiet", *args, cwd=tmp_path)
+    assert result.returncode == 2, result.stderr
+    assert message in result.stderr
+    assert len(result.stderr.strip().splitlines()) == 1, result.stderr
+    assert not (tmp_path / "results").exists()
+
+
+def test_cli_refuses_an_existing_folder_and_a_changed_design(tmp_path: Path) -> None:
+    args = ["sweep", "seed-2024", "--param", "alignment.rate=0:1", "--samples", "4", "--replicates", "1"]
+    args += ["--years", "1", "--quiet", "--out", "s"]
+    assert cli(*args, cwd=tmp_path).returncode == 0
+    before = {p: p.stat().st_mtime_ns for p in files_under(tmp_path / "s")}
+    again = cli(*args, cwd=tmp_path)
+    assert again.returncode == 2 and "s: --out: a folder that does not exist yet" in again.stderr
+    changed = cli(*args, "--resume", "--seed", "9", cwd=tmp_path)
+    assert changed.returncode == 2 and "manifest.json: design: the same design" in changed.stderr
+    assert {p: p.stat().st_mtime_ns for p in files_under(tmp_path / "s")} == before
+
+
+def test_spec_file_and_flags(tmp_path: Path) -> None:
+    spec = tmp_path / "sweep.yaml"
+    spec.write_text(
+        "scenario: seed-2024\nsampler: grid\nreplicates: 2\nyears: 1\n"
+        "params:\n  actors.PAK.policy.hedging: [0, 1, 3]\n  alignment.rate: '0.1:0.3:2'\n"
+    )
+    result = cli("sweep", "--spec", str(spec), "--seed", "2", "--quiet", "--out", "s", cwd=tmp_path)
+    assert result.returncode == 0, result.stderr
+    meta = read_manifest(tmp_path / "s")
+    assert meta["design"]["seed"] == 2 and meta["runs"] == 12
+    runs = read_runs(tmp_path / "s")
+    assert sorted(set(runs["alignment.rate"])) == [0.1, 0.3]
+    spec.write_text("scenario: seed-2024\nparams: {alignment.rate: '0:1'}\nsamplez: 3\n")
+    bad = cli("sweep", "--spec", str(spec), "--quiet", cwd=tmp_path)
+    assert bad.returncode == 2 and f"{spec}: samplez: no such field" in bad.stderr
