@@ -50,3 +50,15 @@ def test_events_doc_examples_validate(example: str) -> None:
     text = yaml.safe_dump({"title": "t", "description": "d", "start": "2024-01-01", "years": 10, "events": events})
     scenario = scenario_from_text(text, "EVENTS.md example")
     assert len(scenario.events) == len(events)
+
+
+def test_readme_sweep_spec_is_a_valid_design(tmp_path: Path) -> None:
+    from analysis.design import build_design, read_design
+    from analysis.sweep import design_scenario
+
+    [example] = [b for b in blocks(ROOT / "README.md", "yaml") if b.startswith("scenario:")]
+    spec = tmp_path / "sweep.yaml"
+    spec.write_text(example)
+    design = build_design(read_design(spec), str(spec))
+    design_scenario(design)
+    assert design.sampler == "sobol" and [p.path for p in design.params][0] == "actors.PAK.policy.hedging"

@@ -1,0 +1,207 @@
+#!/usr/bin/env python3
+"""Benchmark: batched ensembles against the plain Mesa way, sweep throughput and memory, scaling in N.
+
+Not run by CI (it takes several minutes). ``python benchmarks/bench.py --json`` prints one JSON
+object; without ``--json`` a readable table. Times are medians of ``--repeats`` runs where a
+measurement is cheap enough to repeat; the plain Mesa runs are timed once.
+
+- ensemble: ``seed-2024``, 1,000 replicates, default horizon, one World in this process, with the
+  outcome summaries a sweep keeps (``ensemble_seconds``) and with every per-step table
+  (``ensemble_tables_seconds``, what ``run.py run`` does before writing);
+- plain: the same 1,000 worlds as 1,000 ``SingleWorld`` models (one Mesa model per world, with a
+  DataCollector), and through ``mesa.batch_run`` where the installed Mesa has it;
+- sweep: 2,000 LHS points × 5 replicates on 2 workers, written to disk, whole command timed (pool
+  start included); peak RSS summed over this process and every worker, sampled every 20 ms; the
+  same for a sweep five times larger, to show memory does not grow with the number of runs;
+- scaling: seconds per world-step for synthetic sets of N states (100 worlds × 40 steps, no
+  events), and the exponent of a log-log least-squares fit.
+"""
+
+from __future__ import annotations
+
+import argparse
+import contextlib
+import inspect
+import json
+import os
+import platform
+import statistics
+import sys
+import tempfile
+import threading
+import time
+from collections.abc import Callable
+from importlib.metadata import version
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import psutil
+import yaml
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+from analysis.design import build_design, parse_param
+from analysis.engine import Chunk, simulate
+from analysis.ensemble import run_ensemble
+from analysis.sweep import run_sweep
+from model.actors import synthetic_actor_set
+from model.scenario import load_scenario, scenario_from_text
+from model.single import SingleWorld
+from model.world import World, world_seed
+
+SCENARIO = "seed-2024"
+WORLDS = 1000
+SCALING_N = (5, 20, 50, 100, 200)
+SCALING_WORLDS, SCALING_STEPS = 100, 40
+
+
+def median_seconds(action: Callable[[], Any], repeats: int) -> float:
+    times = []
+    for _ in range(repeats):
+        clock = time.perf_counter()
+        action()
+        times.append(time.perf_counter() - clock)
+    return statistics.median(times)
+
+
+def ensemble(repeats: int) -> dict[str, Any]:
+    scenario = load_scenario(SCENARIO)
+    chunk = Chunk(0, scenario, 0, np.arange(WORLDS))
+    return {
+        "ensemble_seconds": median_seconds(lambda: simulate(chunk), repeats),
+        "ensemble_tables_seconds": median_seconds(lambda: run_ensemble(scenario, WORLDS, chunk=WORLDS), repeats),
+    }
+
+
+def plain(batched: World) -> dict[str, Any]:
+    """1,000 one-world Mesa models; whether each equals its world of the batch, bit for bit."""
+    clock = time.perf_counter()
+    identical = True
+    for r in range(WORLDS):
+        model = SingleWorld(SCENARIO, rng=0, replicate=r)
+        while model.running:
+            model.step()
+        identical &= np.array_equal(model.history.alignment[:, 0], batched.history.alignment[:, r])
+        identical &= np.array_equal(
+            model.history.actors["power_share"][:, 0], batched.history.actors["power_share"][:, r]
+        )
+    return {"plain_seconds": time.perf_counter() - clock, "identical": bool(identical)}
+
+
+def batch_run() -> dict[str, Any]:
+    """The same amount of work through ``mesa.batch_run`` (1,000 seeds, one model each, serial)."""
+    import mesa
+
+    if not hasattr(mesa, "batch_run"):
+        return {"batch_run_seconds": None}
+    seeds = list(range(WORLDS))
+    options = {"number_processes": 1, "data_collection_period": -1, "display_progress": False}
+    clock = time.perf_counter()
+    if "rng" in inspect.signature(mesa.batch_run).parameters:  # Mesa >= 3.4 takes the seeds as an argument
+        mesa.batch_run(SingleWorld, {"scenario": SCENARIO}, rng=seeds, **options)
+    else:
+        mesa.batch_run(SingleWorld, {"scenario": SCENARIO, "rng": seeds}, **options)
+    return {"batch_run_seconds": time.perf_counter() - clock}
+
+
+class PeakRss:
+    """Peak of the summed resident memory of this process and all its descendants."""
+
+    def __init__(self) -> None:
+        self.me = psutil.Process()
+        self.peak = 0
+        self.stop = threading.Event()
+        self.thread = threading.Thread(target=self.sample, daemon=True)
+
+    def sample(self) -> None:
+        while not self.stop.is_set():
+            total = 0
+            for proc in [self.me, *self.me.children(recursive=True)]:
+                with contextlib.suppress(psutil.Error):  # a worker that ended between listing and reading
+                    total += proc.memory_info().rss
+            self.peak = max(self.peak, total)
+            time.sleep(0.02)
+
+    def __enter__(self) -> PeakRss:
+        self.thread.start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.stop.set()
+        self.thread.join()
+
+
+def sweep(points: int, workers: int) -> tuple[float, float, int]:
+    """Runs per second and peak RSS (MB) of an LHS sweep of ``points`` × 5 replicates."""
+    design = build_design(
+        {
+            "scenario": SCENARIO,
+            "params": [parse_param("actors.PAK.policy.hedging=0:1")],
+            "sampler": "lhs",
+            "samples": points,
+            "replicates": 5,
+        },
+        "bench",
+    )
+    with tempfile.TemporaryDirectory() as tmp, PeakRss() as rss:
+        clock = time.perf_counter()
+        result = run_sweep(design, Path(tmp) / "sweep", chunk=500, workers=workers)
+        seconds = time.perf_counter() - clock
+    return result.runs / seconds, rss.peak / 2**20, result.runs
+
+
+def scaling(repeats: int) -> dict[str, Any]:
+    per_step = {}
+    with tempfile.TemporaryDirectory() as tmp:
+        for n in SCALING_N:
+            path = Path(tmp) / f"synthetic-{n}.yaml"
+            path.write_text(yaml.safe_dump(synthetic_actor_set(n).spec.model_dump(mode="json"), sort_keys=False))
+            text = f"title: scaling\ndescription: N={n}\nstart: 2024-01-01\nyears: 10\nactor_set: {path}\n"
+            scenario = scenario_from_text(text)
+            seeds = [world_seed(0, r) for r in range(SCALING_WORLDS)]
+            seconds = median_seconds(lambda s=scenario, w=seeds: World(s, w).run(), repeats)
+            per_step[str(n)] = seconds / (SCALING_WORLDS * SCALING_STEPS)
+    x, y = np.log(np.array(SCALING_N, dtype=float)), np.log(np.array(list(per_step.values())))
+    exponent = float(np.polyfit(x, y, 1)[0])
+    return {"scaling": per_step, "scaling_exponent": exponent}
+
+
+def machine() -> dict[str, Any]:
+    return {
+        "machine": f"{platform.machine()}, {os.cpu_count()} cores, {platform.system()}",
+        "python": platform.python_version(),
+        "mesa": version("mesa"),
+        "numpy": version("numpy"),
+    }
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--json", action="store_true", help="print one JSON object")
+    parser.add_argument("--repeats", type=int, default=3, help="repeats of the cheap measurements (median)")
+    parser.add_argument("--workers", type=int, default=2, help="workers for the sweep (default 2)")
+    args = parser.parse_args()
+
+    out: dict[str, Any] = machine()
+    out.update(ensemble(args.repeats))
+    batched = World(load_scenario(SCENARIO), [world_seed(0, r) for r in range(WORLDS)])
+    batched.run()
+    out.update(plain(batched))
+    out["ensemble_speedup"] = out["plain_seconds"] / out["ensemble_seconds"]
+    out.update(batch_run())
+    rate, peak, runs = sweep(2000, args.workers)
+    out.update({"sweep_runs": runs, "sweep_runs_per_second": rate, "sweep_peak_rss_mb": peak})
+    rate5, peak5, runs5 = sweep(10_000, args.workers)
+    out.update({"sweep_large_runs": runs5, "sweep_large_runs_per_second": rate5, "sweep_large_peak_rss_mb": peak5})
+    out.update(scaling(args.repeats))
+    if args.json:
+        print(json.dumps(out, indent=2))
+        return
+    for key, value in out.items():
+        shown = f"{value:.4g}" if isinstance(value, float) else value
+        print(f"{key:30s} {shown}")
+
+
+if __name__ == "__main__":
+    main()
