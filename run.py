@@ -205,6 +205,9 @@ def main(argv: list[str] | None = None) -> int:
     except InputError as exc:
         print(str(exc), file=sys.stderr)
         return 2
+    except KeyboardInterrupt:
+        print("interrupted: nothing was half-written (a sweep keeps its finished chunks: --resume)", file=sys.stderr)
+        return 130
     except BrokenPipeError:  # output piped into e.g. `head`, which stopped reading
         os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
     return 0
