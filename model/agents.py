@@ -39,9 +39,16 @@ class StateAgent(mesa.Agent):
     def decide(self) -> None:
         """Write this state's intent toward every other state, split by mechanism, for all worlds."""
         world, i = self.model, self.index
+        world.intent_terms[:, :, i, :] = self.weights()[:, :, None] * world.forces[:, :, i, :]
+
+    def weights(self) -> np.ndarray:
+        """How much this state heeds each mechanism (M, W): its weight, damped by inertia, times its policy."""
+        world = self.model
         damping = 1.0 - self.policy("inertia") if world.inertia_on else np.ones(world.worlds)
-        for m, mechanism in enumerate(INTENT_MECHANISMS):
+        weights = []
+        for mechanism in INTENT_MECHANISMS:
             weight = world.mechanism_weight[mechanism] * damping
             if mechanism in POLICY_OF_MECHANISM:
                 weight = weight * self.policy(POLICY_OF_MECHANISM[mechanism])
-            world.intent_terms[m, :, i, :] = weight[:, None] * world.forces[mechanism][:, i, :]
+            weights.append(weight)
+        return np.stack(weights)

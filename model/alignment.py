@@ -5,6 +5,9 @@ Every force is an (W, N, N) array F[w, i, j]: how much state i, in world w, want
 ``model.agents``). The dyad then moves by the *smaller* of the two intents: warming needs both
 sides, cooling needs only one. Because the smaller side's terms are what move the dyad, each
 mechanism's contribution to every change is known exactly and recorded.
+
+Sums over a third state k are batched ``np.matmul`` products (one per world): several times
+faster than ``np.einsum`` for these, and each world's bits do not depend on its batch.
 """
 
 from __future__ import annotations
@@ -30,7 +33,7 @@ def zero_diagonal(x: np.ndarray) -> np.ndarray:
 def threat_force(alignment: np.ndarray, shares: np.ndarray) -> np.ndarray:
     """Balancing: warm to whoever is hostile to the powers hostile to me ("enemy of my enemy")."""
     threat = shares[:, None, :] * relu(-alignment)  # threat[w, i, k] that k poses to i
-    return zero_diagonal(-np.einsum("wik,wjk->wij", threat, alignment))
+    return zero_diagonal(-(threat @ alignment.transpose(0, 2, 1)))
 
 
 def economic_force(links: np.ndarray) -> np.ndarray:
@@ -46,7 +49,7 @@ def balance_force(alignment: np.ndarray) -> np.ndarray:
     n = alignment.shape[-1]
     if n < 3:
         return np.zeros_like(alignment)
-    return zero_diagonal(np.einsum("wik,wkj->wij", alignment, alignment) / (n - 2))
+    return zero_diagonal(alignment @ alignment / (n - 2))
 
 
 def courting(trend: np.ndarray, arms: np.ndarray, courting_scale: np.ndarray, arms_scale: np.ndarray) -> np.ndarray:
@@ -57,7 +60,7 @@ def courting(trend: np.ndarray, arms: np.ndarray, courting_scale: np.ndarray, ar
 
 def rival_force(alignment: np.ndarray, courtship: np.ndarray) -> np.ndarray:
     """Reaction to rivals: cool toward a partner in proportion to how it courts my adversaries."""
-    return zero_diagonal(-np.einsum("wik,wjk->wij", relu(-alignment), courtship))
+    return zero_diagonal(-(relu(-alignment) @ courtship.transpose(0, 2, 1)))
 
 
 def hedging_force(alignment: np.ndarray, shares: np.ndarray) -> np.ndarray:
@@ -96,14 +99,14 @@ def bounded_update(alignment: np.ndarray, parts: np.ndarray) -> tuple[np.ndarray
 
     A step of size d (|d| capped at 1/2) moves alignment by d * (1 - A^2): the same damping
     whichever way it moves, so symmetric noise causes no drift, and with |d| <= 1/2 the bound
-    is approached but never crossed. Each part is scaled by the same factor, so the recorded
-    contributions still add up to the actual change.
+    is approached but never crossed. Returns the new alignment and the factor (W, N, N) that
+    scales every part alike, so the parts times it, the recorded contributions, add up to the
+    actual change.
     """
     delta = parts.sum(axis=0)
     capped = np.clip(delta, -0.5, 0.5)
     room = 1.0 - alignment**2
     with np.errstate(invalid="ignore", divide="ignore"):
         factor = np.where(delta != 0, capped * room / delta, 0.0)
-    scaled = parts * factor[None]
     new = np.clip(alignment + capped * room, -1.0, 1.0)
-    return new, scaled
+    return new, factor

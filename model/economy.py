@@ -45,8 +45,9 @@ def elastic(x: np.ndarray, exponent: np.ndarray) -> np.ndarray:
 
 
 def gravity(gdp: np.ndarray, gdp0: np.ndarray, exponent: np.ndarray) -> np.ndarray:
-    growth = gdp / gdp0
-    return elastic(growth[:, :, None] * growth[:, None, :], exponent[:, None, None])
+    """(g_i * g_j) ** exponent for growth g = gdp / gdp0, as g_i ** exponent * g_j ** exponent (N powers, not N^2)."""
+    scale = elastic(gdp / gdp0, exponent[:, None])
+    return scale[:, :, None] * scale[:, None, :]
 
 
 def trade_target(

@@ -23,6 +23,7 @@ from model import blocs, economy, metrics, military, power, randomness
 from model.actors import POLICY_BOUNDS, POLICY_NAMES
 from model.agents import StateAgent
 from model.events import Effects, Event
+from model.events.base import intensities
 from model.files import InputError
 from model.scenario import Scenario
 
@@ -85,8 +86,14 @@ class World(mesa.Model):
     """W worlds of one scenario (optionally with per-world parameter values) advanced in lockstep."""
 
     def __init__(
-        self, scenario: Scenario, seeds: Sequence[np.random.SeedSequence], values: dict[str, np.ndarray] | None = None
+        self,
+        scenario: Scenario,
+        seeds: Sequence[np.random.SeedSequence],
+        values: dict[str, np.ndarray] | None = None,
+        record_contributions: bool = True,
     ) -> None:
+        """``record_contributions=False`` leaves ``history.contributions`` empty: the largest record
+        (steps × worlds × pairs × mechanisms), which outcome summaries do not need."""
         super().__init__(rng=int(seeds[0].generate_state(1)[0]) if seeds else None)
         self.plan = scenario  # not `self.scenario`: Mesa >= 3.5 reserves Model.scenario for its own class
         self.spec = spec = scenario.spec
@@ -97,11 +104,13 @@ class World(mesa.Model):
         self.n = n = data.n
         self.dt = 1.0 / spec.steps_per_year
         self.horizon = scenario.steps
+        self.record_contributions = record_contributions
         self.t = 0
         self.values = values or {}
         for path in self.values:
             check_value_path(scenario, path)
         self.pairs = np.triu_indices(n, 1)
+        self.pair_cells = self.pairs[0] * n + self.pairs[1]  # the pairs' positions in a flattened N x N matrix
         for i, code in enumerate(self.codes):
             StateAgent(self, code, data.spec.actors[code].name, i)
 
@@ -114,7 +123,7 @@ class World(mesa.Model):
         self._measure()
         self.anchor = self.shares.argmax(axis=1)  # bloc 0 is the side of the start's largest power
         self.baseline = self._structural_baseline()
-        self._record(np.zeros((len(CONTRIBUTIONS), self.worlds, n, n)))
+        self._record(np.zeros((len(CONTRIBUTIONS), self.worlds, len(self.pair_cells))))
 
     # --- parameters -----------------------------------------------------------------------
 
@@ -261,6 +270,12 @@ class World(mesa.Model):
         self.scheduled = np.zeros((e, self.horizon), dtype=bool)
         self.window = np.ones((e, self.horizon), dtype=bool)
         self.hazard_per_step = np.zeros(e)
+        self.max_occurrences = np.array([ev.max_occurrences or 10**9 for ev in self.events], dtype=int)
+        self.conditional = [k for k, ev in enumerate(self.events) if ev.when is not None]
+        durations = [np.inf if ev.effective_duration is None else ev.effective_duration for ev in self.events]
+        self.ramp = np.array([ev.effective_ramp for ev in self.events], dtype=float)[:, None]
+        self.duration = np.array(durations, dtype=float)[:, None]
+        self.decay = np.array([ev.decay or 0.0 for ev in self.events], dtype=float)[:, None]
         for k, ev in enumerate(self.events):
             first = self.step_of(ev.start) if ev.start else 0
             last = self.step_of(ev.until) if ev.until else self.horizon
@@ -311,34 +326,41 @@ class World(mesa.Model):
         self._record(parts)
 
     def fire_events(self) -> Effects:
+        """Fire this step's events and add the effects of every active one.
+
+        Timing is handled for all events at once, as (E, W) arrays; only the effects, which
+        differ by event type, are applied one active event at a time.
+        """
         fx = Effects(self.worlds, self.codes)
         fx.sanctions += self.sanctions0  # sanctions in force at the start stay until relieved
         t = self.t
-        for k, ev in enumerate(self.events):
-            fire = self._fires(k, ev, t)
-            if fire.any():
-                self.history.fired.append((t, np.flatnonzero(fire), k))
-                self.occurrences[k] += fire
-            self.age[k] = np.where(fire, 0.0, self.age[k] + self.dt)
-            g = ev.intensity(self.age[k], self.dt)
-            before = np.where(fire, 0.0, self.intensity[k])
-            self.intensity[k] = g
-            if g.any():
-                mag = self.magnitude[k]
-                ev.apply(fx, mag * g, mag * al.relu(g - before))
+        fire = self._fires(t)
+        for k in np.flatnonzero(fire.any(axis=1)):
+            self.history.fired.append((t, np.flatnonzero(fire[k]), int(k)))
+        self.occurrences += fire
+        self.age = np.where(fire, 0.0, self.age + self.dt)
+        g = intensities(self.age, self.ramp, self.duration, self.decay, self.dt)
+        before = np.where(fire, 0.0, self.intensity)
+        self.intensity = g
+        levels = self.magnitude * g
+        impulses = self.magnitude * al.relu(g - before)
+        for k in np.flatnonzero(g.any(axis=1)):
+            self.events[k].apply(fx, levels[k], impulses[k])
         return fx
 
-    def _fires(self, k: int, ev: Event, t: int) -> np.ndarray:
-        if ev.at is not None or ev.every is not None:
-            return np.full(self.worlds, self.scheduled[k, t])
-        if not self.window[k, t]:
-            return np.zeros(self.worlds, dtype=bool)
-        if ev.hazard is not None:
-            allowed = self.occurrences[k] < (ev.max_occurrences or 10**9)
-            return allowed & (self.lotteries[:, t, k] < self.hazard_per_step[k])
-        first_time = self.occurrences[k] == 0
-        again = ev.repeat & (self.intensity[k] == 0) & (self.occurrences[k] < (ev.max_occurrences or 10**9))
-        return (first_time | again) & self.condition_holds(ev)
+    def _fires(self, t: int) -> np.ndarray:
+        """Which events fire at step t in which worlds (E, W): on schedule, by lottery or on a condition."""
+        more = self.occurrences < self.max_occurrences[:, None]
+        lottery = self.lotteries[:, t, :].T
+        drawn = lottery < self.hazard_per_step[:, None]  # never for events without a hazard
+        fire = self.scheduled[:, t, None] | (self.window[:, t, None] & more & drawn)
+        for k in self.conditional:
+            if self.window[k, t]:
+                ev = self.events[k]
+                first_time = self.occurrences[k] == 0
+                again = ev.repeat & (self.intensity[k] == 0) & more[k]
+                fire[k] = (first_time | again) & self.condition_holds(ev)
+        return fire
 
     def condition_holds(self, ev: Event) -> np.ndarray:
         cond = ev.when
@@ -368,7 +390,8 @@ class World(mesa.Model):
             low, high = POLICY_BOUNDS[name]
             self.policy[name] = np.clip(self.base_policy[name] * (1 - weight) + mean_new * weight, low, high)
 
-    def compute_forces(self) -> dict[str, np.ndarray]:
+    def compute_forces(self) -> np.ndarray:
+        """Every mechanism's force (M, W, N, N), in the order of ``al.INTENT_MECHANISMS``."""
         a, s = self.alignment, self.shares
         links = self.trade + self.trade.transpose(0, 2, 1) + self.investment + self.investment.transpose(0, 2, 1)
         links = links + self.energy_flow.transpose(0, 2, 1)  # energy bought counts twice: it is strategic
@@ -380,14 +403,16 @@ class World(mesa.Model):
             self.p["mechanisms.ties.culture"],
             self.p["mechanisms.ties.technology"],
         )
-        return {
-            "threat": al.threat_force(a, s),
-            "economic": al.economic_force(links),
-            "balance": al.balance_force(a),
-            "rival": al.rival_force(a, courtship),
-            "hedging": al.hedging_force(a, s),
-            "ties": al.ties_force(self.military_tie, self.culture_tie, self.technology_tie, ties_weights),
-        }
+        return np.stack(
+            [
+                al.threat_force(a, s),
+                al.economic_force(links),
+                al.balance_force(a),
+                al.rival_force(a, courtship),
+                al.hedging_force(a, s),
+                al.ties_force(self.military_tie, self.culture_tie, self.technology_tie, ties_weights),
+            ]
+        )
 
     def _structural_baseline(self) -> np.ndarray:
         """Where alignment relaxes to: the start state, shifted so that it is at rest if nothing changes."""
@@ -403,6 +428,7 @@ class World(mesa.Model):
         return self.alignment0 - offset
 
     def move_alignment(self, fx: Effects) -> np.ndarray:
+        """Move every dyad; returns each contribution's share of each pair's change (K, W, P)."""
         dt, w = self.dt, self.worlds
         moves = self.p["alignment.rate"][None, :, None, None] * al.joint_move(self.intent_terms) * dt
         relax = self.relax_rate[:, None, None] * (self.baseline - self.alignment) * dt
@@ -417,11 +443,18 @@ class World(mesa.Model):
         noise[:, i, j] = scale * self.shocks[:, self.t, :]
         noise[:, j, i] = noise[:, i, j]
         parts = np.concatenate([moves, relax[None], noise[None], fx.alignment[None]])
-        new, scaled = al.bounded_update(self.alignment, parts)
+        new, factor = al.bounded_update(self.alignment, parts)
         keep = 1.0 - np.exp(-np.log(2) * dt / self.p["alignment.trend_half_life"])[:, None, None]
         self.trend += keep * ((new - self.alignment) / dt - self.trend)
         self.alignment = new
-        return scaled
+        return self.pair_values(parts) * self.pair_values(factor)
+
+    def pair_values(self, x: np.ndarray) -> np.ndarray:
+        """The entries [..., i, j] of (..., N, N) arrays for the pairs i < j, as (..., P).
+
+        ``np.take`` on the flattened matrices gathers them several times faster than ``x[..., i, j]``.
+        """
+        return np.take(x.reshape(*x.shape[:-2], self.n * self.n), self.pair_cells, axis=-1)
 
     def update_ties(self, fx: Effects) -> None:
         conversion = 1.0 - self.friction * (1.0 - np.clip(fx.friction_cut, 0.0, 1.0))
@@ -520,7 +553,7 @@ class World(mesa.Model):
         self.capability = power.capability(components, self.power_weights, data.nuclear, self.p["power.nuclear_bonus"])
         self.shares = power.power_shares(self.capability)
 
-    def _record(self, parts: np.ndarray) -> None:
+    def _record(self, contributions: np.ndarray) -> None:
         h, i, j = self.history, *self.pairs
         sides, energy = blocs.global_minimum(self.shares, self.alignment)
         anchor_side = sides[np.arange(self.worlds), self.anchor]
@@ -550,14 +583,16 @@ class World(mesa.Model):
             h.metrics = {k: np.zeros((steps, self.worlds)) for k in METRIC_SERIES}
             h.alignment = np.zeros((steps, self.worlds, len(i)))
             h.trade = np.zeros((steps, self.worlds, len(i)))
-            h.contributions = np.zeros((steps, self.worlds, len(i), len(CONTRIBUTIONS)))
+            if self.record_contributions:
+                h.contributions = np.zeros((steps, self.worlds, len(i), len(CONTRIBUTIONS)))
         for k, v in values.items():
             h.actors[k][self.t] = v
         for k, v in summary.items():
             h.metrics[k][self.t] = v
         h.alignment[self.t] = self.alignment[:, i, j]
         h.trade[self.t] = self.trade[:, i, j] + self.trade[:, j, i]
-        h.contributions[self.t] = np.moveaxis(parts[:, :, i, j], 0, -1)
+        if h.contributions is not None:
+            h.contributions[self.t] = np.moveaxis(contributions, 0, -1)
 
     def run(self) -> History:
         while self.t < self.horizon:

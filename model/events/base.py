@@ -27,6 +27,24 @@ if TYPE_CHECKING:
 FADED = 0.01  # a decaying effect below 1 % of its peak counts as over (so a conditional event may repeat)
 
 
+def intensities(
+    age: np.ndarray, ramp: np.ndarray, duration: np.ndarray, decay: np.ndarray, step_years: float
+) -> np.ndarray:
+    """g(age) for ages in years since the last firing (inf where it never fired), many events at once.
+
+    ``ramp``, ``duration`` (inf if unset) and ``decay`` (the half-life, 0 if none) are each
+    event's ``effective_ramp``, ``effective_duration`` and ``decay``, broadcast against ``age``
+    (e.g. (E, 1) against (E, W)); one call serves every event of a step.
+    """
+    with np.errstate(invalid="ignore", divide="ignore", over="ignore"):
+        g = np.where(ramp > 0, np.minimum(1.0, (age + step_years) / ramp), 1.0)
+        ended = age >= duration
+        g_end = np.where(ramp > 0, np.minimum(1.0, duration / ramp), 1.0)
+        tail = np.where(decay > 0, g_end * np.exp2(-(age - duration) / decay), 0.0)
+        g = np.where(ended & (tail >= FADED), tail, np.where(ended, 0.0, g))
+    return np.where(np.isfinite(age), g, 0.0)
+
+
 class Condition(Strict):
     """A structured trigger on the state of each world, e.g. alignment(PAK, RUS) above 0.4."""
 
@@ -119,18 +137,6 @@ class Event(Strict):
     def dates(self) -> list[tuple[str, dt.date]]:
         """The dates the file names, for the horizon check."""
         return [(name, getattr(self, name)) for name in ("at", "start", "until") if getattr(self, name)]
-
-    def intensity(self, age: np.ndarray, step_years: float) -> np.ndarray:
-        """g(age) for ages in years since the last firing (inf where it never fired)."""
-        ramp, duration = self.effective_ramp, self.effective_duration
-        with np.errstate(invalid="ignore"):
-            g = np.minimum(1.0, (age + step_years) / ramp) if ramp > 0 else np.ones_like(age)
-            if duration is not None:
-                ended = age >= duration
-                g_end = min(1.0, duration / ramp) if ramp > 0 else 1.0
-                tail = g_end * np.exp2(-(age - duration) / self.decay) if self.decay else 0.0
-                g = np.where(ended & (tail >= FADED), tail, np.where(ended, 0.0, g))
-        return np.where(np.isfinite(age), g, 0.0)
 
     # --- effects ------------------------------------------------------------------------
 

@@ -47,20 +47,21 @@ class Effects:
 
     @staticmethod
     def add_pairs(target: np.ndarray, rows: np.ndarray, cols: np.ndarray, amount: np.ndarray, symmetric: bool) -> None:
-        """Add amount (W,) to every (row, col) pair with row != col, both ways if symmetric."""
-        r, c = np.meshgrid(rows, cols, indexing="ij")
-        keep = r != c
-        r, c = r[keep], c[keep]
-        np.add.at(target, (slice(None), r, c), amount[:, None])
+        """Add amount (W,) to every (row, col) pair with row != col, both ways if symmetric.
+
+        An event lists each actor once, so every pair occurs once per call and a plain indexed
+        ``+=`` adds each amount exactly once, as ``np.add.at`` would, at a fraction of its cost.
+        """
+        a, b = np.nonzero(rows[:, None] != cols[None, :])
+        r, c = rows[a], cols[b]
+        target[:, r, c] += amount[:, None]
         if symmetric:
-            np.add.at(target, (slice(None), c, r), amount[:, None])
+            target[:, c, r] += amount[:, None]
 
     def among(self, target: np.ndarray, codes: list[str], amount: np.ndarray) -> None:
         """Add symmetrically between every two of the listed actors (each unordered pair once)."""
         ids = self.idx(codes)
-        r, c = np.triu_indices(len(ids), 1)
-        np.add.at(target, (slice(None), ids[r], ids[c]), amount[:, None])
-        np.add.at(target, (slice(None), ids[c], ids[r]), amount[:, None])
+        self.add_pairs(target, ids, ids, amount, symmetric=False)
 
     def between(
         self, target: np.ndarray, sources: list[str], targets: list[str], amount: np.ndarray, symmetric: bool = False
@@ -68,4 +69,5 @@ class Effects:
         self.add_pairs(target, self.idx(sources), self.idx(targets), amount, symmetric)
 
     def on(self, target: np.ndarray, codes: list[str], amount: np.ndarray) -> None:
-        np.add.at(target, (slice(None), self.idx(codes)), amount[:, None])
+        """Add amount (W,) to each listed actor (each listed once, as in ``add_pairs``)."""
+        target[:, self.idx(codes)] += amount[:, None]
