@@ -56,7 +56,8 @@ class Chunk:
 
 def simulate(chunk: Chunk) -> dict[str, pd.DataFrame]:
     """Run one chunk and return its tables: ``runs`` (outcome summaries) and/or the four history tables."""
-    world = World(chunk.scenario, [world_seed(chunk.seed, int(r)) for r in chunk.replicates], chunk.values)
+    seeds = [world_seed(chunk.seed, int(r)) for r in chunk.replicates]
+    world = World(chunk.scenario, seeds, chunk.values, record_contributions=chunk.tables)
     world.run()
     out: dict[str, pd.DataFrame] = {}
     if chunk.outcomes:

@@ -61,4 +61,4 @@ def test_readme_sweep_spec_is_a_valid_design(tmp_path: Path) -> None:
     spec.write_text(example)
     design = build_design(read_design(spec), str(spec))
     design_scenario(design)
-    assert design.sampler == "sobol" and [p.path for p in design.params][0] == "actors.PAK.policy.hedging"
+    assert design.sampler == "sobol" and design.params[0].path == "actors.PAK.policy.hedging"

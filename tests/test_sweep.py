@@ -18,6 +18,7 @@ from analysis.ensemble import run_ensemble
 from analysis.sweep import read_manifest, read_runs, run_sweep
 from model.files import InputError
 from model.scenario import load_scenario
+from model.world import World, world_seed
 from tests.test_cli import ROOT, cli, files_under
 
 HEDGING = "actors.PAK.policy.hedging"
@@ -230,3 +231,14 @@ def test_spec_file_and_flags(tmp_path: Path) -> None:
     spec.write_text("scenario: seed-2024\nparams: {alignment.rate: '0:1'}\nsamplez: 3\n")
     bad = cli("sweep", "--spec", str(spec), "--quiet", cwd=tmp_path)
     assert bad.returncode == 2 and f"{spec}: samplez: no such field" in bad.stderr
+
+
+def test_leaving_out_contributions_changes_no_number() -> None:
+    scenario = load_scenario("seed-2024", years=2)
+    seeds = [world_seed(1, r) for r in range(3)]
+    full = World(scenario, seeds).run()
+    lean = World(scenario, seeds, record_contributions=False).run()
+    assert lean.contributions is None and full.contributions is not None
+    assert np.array_equal(full.alignment, lean.alignment)
+    for name, series in full.actors.items():
+        assert np.array_equal(series, lean.actors[name])
