@@ -69,6 +69,7 @@ def simulate(chunk: Chunk) -> dict[str, pd.DataFrame]:
         out["runs"] = runs
     if chunk.tables:
         out.update(history_tables(world, chunk.replicates, chunk.points))
+    world.release()
     return out
 
 

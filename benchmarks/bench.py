@@ -3,16 +3,19 @@
 
 Not run by CI (it takes several minutes). ``python benchmarks/bench.py --json`` prints one JSON
 object; without ``--json`` a readable table. Times are medians of ``--repeats`` runs where a
-measurement is cheap enough to repeat; the plain Mesa runs are timed once.
+measurement is cheap enough to repeat; the plain Mesa runs, the sweeps and scaling at N ≥ 100
+are timed once.
 
 - ensemble: ``seed-2024``, 1,000 replicates, default horizon, one World in this process, with the
   outcome summaries a sweep keeps (``ensemble_seconds``) and with every per-step table
   (``ensemble_tables_seconds``, what ``run.py run`` does before writing);
 - plain: the same 1,000 worlds as 1,000 ``SingleWorld`` models (one Mesa model per world, with a
   DataCollector), and through ``mesa.batch_run`` where the installed Mesa has it;
-- sweep: 2,000 LHS points × 5 replicates on 2 workers, written to disk, whole command timed (pool
-  start included); peak RSS summed over this process and every worker, sampled every 20 ms; the
-  same for a sweep five times larger, to show memory does not grow with the number of runs;
+- sweep: ``run.py sweep`` of 2,000 LHS points × 5 replicates on 2 workers, written to disk, in a
+  fresh process: runs per second over the whole command (interpreter start, imports and pool start
+  included) and inside the sweep (``engine_runs_per_second``, from the manifest); peak RSS summed
+  over the command and its workers, sampled every 20 ms; the same for a sweep five times larger,
+  to show that memory does not grow with the number of runs;
 - scaling: seconds per world-step for synthetic sets of N states (100 worlds × 40 steps, no
   events), and the exponent of a log-log least-squares fit.
 """
@@ -27,6 +30,7 @@ import json
 import os
 import platform
 import statistics
+import subprocess
 import sys
 import tempfile
 import threading
@@ -39,17 +43,17 @@ from typing import Any
 import numpy as np
 import psutil
 
-sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))  # run from a source tree
 
-from analysis.design import build_design, parse_param
 from analysis.engine import Chunk, simulate
 from analysis.ensemble import run_ensemble
-from analysis.sweep import run_sweep
 from model.actors import synthetic_actor_set
 from model.scenario import load_scenario, scenario_from_text
 from model.single import SingleWorld
 from model.world import World, world_seed
 
+ROOT = Path(__file__).resolve().parent.parent
+PARTS = ("ensemble", "sweep", "scaling")
 SCENARIO = "seed-2024"
 WORLDS = 1000
 SCALING_N = (5, 20, 50, 100, 200)
@@ -106,10 +110,14 @@ def batch_run() -> dict[str, Any]:
 
 
 class PeakRss:
-    """Peak of the summed resident memory of this process and all its descendants."""
+    """Peak of the summed resident memory of a process and all its descendants (workers included).
 
-    def __init__(self) -> None:
-        self.me = psutil.Process()
+    Summing RSS counts pages that forked processes share once per process, so it overstates
+    the memory really in use: a conservative figure.
+    """
+
+    def __init__(self, root: psutil.Process) -> None:
+        self.root = root
         self.peak = 0
         self.stop = threading.Event()
         self.thread = threading.Thread(target=self.sample, daemon=True)
@@ -117,9 +125,10 @@ class PeakRss:
     def sample(self) -> None:
         while not self.stop.is_set():
             total = 0
-            for proc in [self.me, *self.me.children(recursive=True)]:
-                with contextlib.suppress(psutil.Error):  # a worker that ended between listing and reading
-                    total += proc.memory_info().rss
+            with contextlib.suppress(psutil.Error):  # the command ended between two samples
+                for proc in [self.root, *self.root.children(recursive=True)]:
+                    with contextlib.suppress(psutil.Error):  # a worker that ended between listing and reading
+                        total += proc.memory_info().rss
             self.peak = max(self.peak, total)
             time.sleep(0.02)
 
@@ -132,23 +141,29 @@ class PeakRss:
         self.thread.join()
 
 
-def sweep(points: int, workers: int) -> tuple[float, float, int]:
-    """Runs per second and peak RSS (MB) of an LHS sweep of ``points`` × 5 replicates."""
-    design = build_design(
-        {
-            "scenario": SCENARIO,
-            "params": [parse_param("actors.PAK.policy.hedging=0:1")],
-            "sampler": "lhs",
-            "samples": points,
-            "replicates": 5,
-        },
-        "bench",
-    )
-    with tempfile.TemporaryDirectory() as tmp, PeakRss() as rss:
+def sweep(points: int, workers: int) -> dict[str, float]:
+    """An LHS sweep of ``points`` × 5 replicates run as a user would, ``run.py sweep`` in a fresh
+    process: its wall time (interpreter start and imports included) and the peak RSS of its tree."""
+    with tempfile.TemporaryDirectory() as tmp:
+        out = Path(tmp) / "sweep"
+        command = [sys.executable, str(ROOT / "run.py"), "sweep", SCENARIO, "--param", "actors.PAK.policy.hedging=0:1"]
+        command += ["--sampler", "lhs", "--samples", str(points), "--replicates", "5", "--workers", str(workers)]
+        command += ["--quiet", "--out", str(out)]
         clock = time.perf_counter()
-        result = run_sweep(design, Path(tmp) / "sweep", chunk=500, workers=workers)
+        process = psutil.Popen(command, cwd=tmp, stdout=subprocess.DEVNULL)
+        with PeakRss(process) as rss:
+            if process.wait() != 0:
+                raise RuntimeError(f"sweep failed: {' '.join(command)}")
         seconds = time.perf_counter() - clock
-    return result.runs / seconds, rss.peak / 2**20, result.runs
+        runs = json.loads((out / "manifest.json").read_text())["runs"]
+        inside = json.loads((out / "manifest.json").read_text())["seconds"]
+    return {
+        "runs": runs,
+        "seconds": seconds,
+        "runs_per_second": runs / seconds,
+        "engine_runs_per_second": runs / inside,
+        "peak_rss_mb": rss.peak / 2**20,
+    }
 
 
 def scaling(repeats: int) -> dict[str, Any]:
@@ -160,7 +175,8 @@ def scaling(repeats: int) -> dict[str, Any]:
         scenario = dataclasses.replace(base, actors=synthetic_actor_set(n))
         seeds = [world_seed(0, r) for r in range(SCALING_WORLDS)]
         run = lambda s=scenario, w=seeds: World(s, w, record_contributions=False).run()  # noqa: E731
-        per_step[str(n)] = median_seconds(run, repeats) / (SCALING_WORLDS * SCALING_STEPS)
+        times = repeats if n <= 50 else 1  # N = 200 takes minutes: timed once
+        per_step[str(n)] = median_seconds(run, times) / (SCALING_WORLDS * SCALING_STEPS)
     x, y = np.log(np.array(SCALING_N, dtype=float)), np.log(np.array(list(per_step.values())))
     exponent = float(np.polyfit(x, y, 1)[0])
     return {"scaling": per_step, "scaling_exponent": exponent}
@@ -180,20 +196,30 @@ def main() -> None:
     parser.add_argument("--json", action="store_true", help="print one JSON object")
     parser.add_argument("--repeats", type=int, default=3, help="repeats of the cheap measurements (median)")
     parser.add_argument("--workers", type=int, default=2, help="workers for the sweep (default 2)")
+    parser.add_argument(
+        "--parts",
+        nargs="+",
+        choices=PARTS,
+        default=list(PARTS),
+        help="what to measure (default all; 'ensemble' includes the plain Mesa runs, ~10 minutes)",
+    )
     args = parser.parse_args()
 
     out: dict[str, Any] = machine()
-    out.update(ensemble(args.repeats))
-    batched = World(load_scenario(SCENARIO), [world_seed(0, r) for r in range(WORLDS)])
-    batched.run()
-    out.update(plain(batched))
-    out["ensemble_speedup"] = out["plain_seconds"] / out["ensemble_seconds"]
-    out.update(batch_run())
-    rate, peak, runs = sweep(2000, args.workers)
-    out.update({"sweep_runs": runs, "sweep_runs_per_second": rate, "sweep_peak_rss_mb": peak})
-    rate5, peak5, runs5 = sweep(10_000, args.workers)
-    out.update({"sweep_large_runs": runs5, "sweep_large_runs_per_second": rate5, "sweep_large_peak_rss_mb": peak5})
-    out.update(scaling(args.repeats))
+    if "ensemble" in args.parts:
+        out.update(ensemble(args.repeats))
+        batched = World(load_scenario(SCENARIO), [world_seed(0, r) for r in range(WORLDS)])
+        batched.run()
+        out.update(plain(batched))
+        out["ensemble_speedup"] = out["plain_seconds"] / out["ensemble_seconds"]
+        out.update(batch_run())
+        del batched
+    if "sweep" in args.parts:
+        for prefix, points in (("sweep", 2000), ("sweep_large", 10_000)):
+            measured = sweep(points, args.workers)
+            out.update({f"{prefix}_{key}": value for key, value in measured.items()})
+    if "scaling" in args.parts:
+        out.update(scaling(args.repeats))
     if args.json:
         print(json.dumps(out, indent=2))
         return

@@ -598,3 +598,15 @@ class World(mesa.Model):
         while self.t < self.horizon:
             self.step()
         return self.history
+
+    def release(self) -> None:
+        """Let this model be freed once its caller drops it.
+
+        Mesa 3.3 keeps every model that ever made an agent as a key of the class-level
+        ``Agent._ids`` (mesa issue #3179, fixed in later releases), so a process that runs many
+        models, like a sweep worker, would otherwise grow by one model's arrays per chunk.
+        """
+        self.remove_all_agents()
+        ids = getattr(mesa.Agent, "_ids", None)
+        if isinstance(ids, dict):
+            ids.pop(self, None)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gc
 import os
 import signal
 import subprocess
@@ -14,6 +15,7 @@ import pandas as pd
 import pytest
 
 from analysis.design import SweepDesign, build_design, parse_param, point_count, sample_points
+from analysis.engine import Chunk, simulate
 from analysis.ensemble import run_ensemble
 from analysis.sweep import read_manifest, read_runs, run_sweep
 from model.files import InputError
@@ -242,3 +244,12 @@ def test_leaving_out_contributions_changes_no_number() -> None:
     assert np.array_equal(full.alignment, lean.alignment)
     for name, series in full.actors.items():
         assert np.array_equal(series, lean.actors[name])
+
+
+def test_a_finished_chunk_leaves_no_model_behind() -> None:
+    """Memory stays flat over a long sweep only if each chunk's World can be freed."""
+    scenario = load_scenario("seed-2024", years=1)
+    for index in range(3):
+        simulate(Chunk(index, scenario, 0, np.arange(4)))
+    gc.collect()
+    assert not [o for o in gc.get_objects() if isinstance(o, World)]
