@@ -10,6 +10,7 @@ points has no indices (NaN): nothing can drive it.
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 import numpy as np
@@ -67,6 +68,8 @@ def write_sensitivity(out: Path, design: SweepDesign, points: np.ndarray, runs: 
 
     meta = read_manifest(out)
     table = indices(design, points, runs, meta["steps"] / meta["steps_per_year"])
-    table.to_csv(out / "sensitivity.csv", index=False)
+    staging = out / f".sensitivity.csv.tmp-{os.getpid()}"
+    table.to_csv(staging, index=False)
+    os.replace(staging, out / "sensitivity.csv")
     sensitivity_bars(meta, table, out / "charts" / "sensitivity.png")
     return table
