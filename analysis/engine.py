@@ -131,12 +131,14 @@ class Executor:
 
 
 @contextlib.contextmanager
-def executor(workers: int = 1, dask: str | None = None) -> Iterator[Executor]:
+def executor(workers: int = 1, dask: str | None = None, chunks: int | None = None) -> Iterator[Executor]:
     """An executor for the run: this process (one worker), a local process pool, or a Dask cluster.
 
-    Opened before anything is written, so an unreachable scheduler or a bad worker count leaves no trace.
+    Opened before anything is written, so an unreachable scheduler or a bad worker count leaves no
+    trace. A local pool gets no more workers than there are ``chunks``: a worker costs a process start.
     """
     check_workers(workers)
+    workers = workers if chunks is None else max(1, min(workers, chunks))
     if dask is not None:
         with dask_client(dask, workers) as client:
             yield dask_executor(client)

@@ -73,11 +73,12 @@ def run_ensemble(
     check_chunk(chunk)
     started = datetime.now(UTC).isoformat(timespec="seconds")
     clock = time.perf_counter()
+    bounds = chunk_bounds(replicates, chunk)
     chunks = (
         Chunk(k, scenario, seed, np.arange(first, last), outcomes=False, tables=True)
-        for k, (first, last) in enumerate(chunk_bounds(replicates, chunk))
+        for k, (first, last) in enumerate(bounds)
     )
-    with executor(workers, dask) as run:
+    with executor(workers, dask, len(bounds)) as run:
         parts = sorted(run.run(chunks, replicates, quiet), key=lambda done: done[0].index)
     tables = {name: pd.concat([p[name] for _, p in parts], ignore_index=True) for name in TABLES}
     return Results(scenario, seed, replicates, tuple(overrides), tables, started, time.perf_counter() - clock)

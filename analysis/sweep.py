@@ -124,7 +124,6 @@ def prepare(
         return meta, points
     if out.exists():
         raise InputError(out, "--out", "a folder that does not exist yet (or --resume to finish that sweep)")
-    check_chunk(chunk)
     points = sample_points(design)
     assert len(points) == point_count(design)
     meta = new_manifest(design, scenario, chunk, len(points))
@@ -178,8 +177,9 @@ def run_sweep(
     """Run (or finish) a sweep into ``out``; sobol and morris designs also get their sensitivity indices."""
     from analysis.sensitivity import write_sensitivity
 
+    check_chunk(chunk)
     scenario = design_scenario(design)
-    with executor(workers, dask) as runner:
+    with executor(workers, dask, -(-point_count(design) * design.replicates // chunk)) as runner:
         meta, points = prepare(design, scenario, out, chunk, resume)
         for stale in out.rglob(".*.tmp-*"):
             stale.unlink()  # left by a process killed while writing; its chunk is not done

@@ -62,3 +62,10 @@ def test_readme_sweep_spec_is_a_valid_design(tmp_path: Path) -> None:
     design = build_design(read_design(spec), str(spec))
     design_scenario(design)
     assert design.sampler == "sobol" and design.params[0].path == "actors.PAK.policy.hedging"
+
+
+def test_readme_sweep_python_example_runs(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    [code] = [b for b in blocks(ROOT / "README.md", "python") if "run_sweep" in b]
+    monkeypatch.chdir(tmp_path)
+    exec(compile(code.replace('"samples": 200', '"samples": 4'), "README", "exec"), {})
+    assert (tmp_path / "results" / "hedging-sweep" / "manifest.json").is_file()

@@ -194,6 +194,7 @@ def test_bad_param_text_is_refused() -> None:
         (["--param", "alignment.rate=0:1", "--samples", "0"], "samples: at least 1 sample"),
         (["--param", "alignment.rate=0:1", "--dask", "tcp://127.0.0.1:9"], "--dask: tcp://127.0.0.1:9: a reachable"),
         (["--param", "alignment.rate=0:1", "--workers", "0"], "--workers"),
+        (["--param", "alignment.rate=0:1", "--chunk", "0"], "--chunk"),
         (["--param", "alignment.rate=0:1", "--resume"], "--resume: --out"),
         ([], "at least one --param"),
     ],
