@@ -16,6 +16,7 @@ import numpy as np
 import pandas as pd
 from matplotlib.colors import TwoSlopeNorm
 from matplotlib.lines import Line2D
+from matplotlib.ticker import FormatStrFormatter, MaxNLocator
 
 from analysis import style
 
@@ -325,6 +326,8 @@ def sensitivity_bars(meta: dict[str, Any], table: pd.DataFrame, path: Path) -> N
             offset = (k - (len(kinds) - 1) / 2) * width
             ax.barh(y + offset, values, width, xerr=np.nan_to_num(conf), color=colours[k % 2], label=kind, capsize=2)
         ax.axvline(0, color="#555555", linewidth=0.6)
+        ax.xaxis.set_major_locator(MaxNLocator(4))
+        ax.xaxis.set_major_formatter(FormatStrFormatter("%.2g"))  # no offset text to collide with labels
         ax.set_title(outcome, fontsize=9)
         ax.set_yticks(y, [textwrap.shorten(p, 34) for p in params], fontsize=8)
         ax.invert_yaxis()
@@ -334,7 +337,7 @@ def sensitivity_bars(meta: dict[str, Any], table: pd.DataFrame, path: Path) -> N
     for ax in axes[-1]:
         ax.set_xlabel(unit, fontsize=8)
     handles, labels = axes[0, 0].get_legend_handles_labels()
-    fig.legend(handles, labels, loc="upper right", ncols=len(kinds), frameon=False)
+    fig.legend(handles, labels, loc="upper right", bbox_to_anchor=(0.97, 1.0), ncols=len(kinds), frameon=False)
     style.finish(fig, meta, "Which parameters drive which outcomes (bars: 95 % confidence)")
     path.parent.mkdir(parents=True, exist_ok=True)
     style.save(fig, path)
