@@ -20,7 +20,6 @@ from model.files import InputError, first_error, read_mapping
 from model.scenario import Scenario, load_scenario
 from model.world import check_value_path
 
-SAMPLERS = ("grid", "lhs", "sobol", "morris")
 DEFAULT_SAMPLES = {"lhs": 100, "sobol": 64, "morris": 20}
 DEFAULT_STEPS = 5
 MORRIS_LEVELS = 4
