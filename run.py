@@ -8,6 +8,7 @@ and nothing is written.
 from __future__ import annotations
 
 import argparse
+import datetime as dt
 import json
 import os
 import sys
@@ -106,6 +107,48 @@ def default_sweep_folder(name: str) -> Path:
     return default_folder(RESULTS_ROOT, f"sweep-{name}")
 
 
+def command_plot(args: argparse.Namespace) -> None:
+    from analysis import charts
+    from analysis.charts.options import ChartOptions
+
+    folder = Path(args.results)
+    kind, meta, tables = charts.load(folder)
+    if args.chart == ["list"]:
+        for name in charts.available(kind, meta, tables):
+            print(f"{name:22s} {charts.family(kind)[name][1]}")
+        return
+    names = list(dict.fromkeys(args.chart)) or charts.available(kind, meta, tables)
+    charts.check_names(kind, names, folder)
+    out = Path(args.out) if args.out else folder / "charts"
+    taken = [out / f"{name}.{args.format}" for name in names if (out / f"{name}.{args.format}").exists()]
+    if taken and not args.overwrite:
+        raise InputError(taken[0], "--chart", "a chart file that does not exist yet (--overwrite replaces it)")
+    options = ChartOptions(tuple(args.dates), args.outcome, tuple(args.param))
+    for path in charts.draw(kind, names, meta, tables, out, args.format, options):
+        print(path)
+
+
+def command_compare(args: argparse.Namespace) -> None:
+    from analysis.comparison import gather, write_comparison
+    from analysis.storage import default_folder
+
+    if args.out and Path(args.out).exists():
+        raise InputError(args.out, "--out", "a folder that does not exist yet (results are never overwritten)")
+    members = gather(args.items, args.seed, args.replicates, args.years, args.workers, args.quiet)
+    name = "compare-" + "-vs-".join(m.label for m in members)
+    out = Path(args.out) if args.out else default_folder(RESULTS_ROOT, name)
+    write_comparison(members, out, not args.no_charts)
+    print((out / "end_state.md").read_text(), end="")
+    print(f"-> {out}")
+
+
+def iso_date(text: str) -> dt.date:
+    try:
+        return dt.date.fromisoformat(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a date YYYY-MM-DD, got {text!r}") from None
+
+
 def command_validate(args: argparse.Namespace) -> None:
     from model.scenario import load_scenario
 
@@ -181,6 +224,34 @@ def parser() -> argparse.ArgumentParser:
     sweep.add_argument("--trajectories", action="store_true", help="also keep every run's per-step tables")
     execution_options(sweep, default_workers=os.cpu_count() or 1)
     sweep.set_defaults(func=command_sweep)
+
+    plot = sub.add_parser("plot", help="redraw charts from a results, sweep, compare or explain folder")
+    plot.add_argument("results", help="the folder to draw from")
+    plot.add_argument(
+        "--chart", nargs="+", default=[], metavar="NAME", help="charts to draw (default: all); 'list' names them"
+    )
+    plot.add_argument("--format", choices=("png", "svg", "pdf"), default="png", help="file format (default png)")
+    plot.add_argument("--dates", nargs="+", type=iso_date, default=[], metavar="YYYY-MM-DD", help="snapshot dates")
+    plot.add_argument("--outcome", help="sweep charts: the outcome to draw (e.g. share_CHN)")
+    plot.add_argument("--param", action="append", default=[], metavar="PATH", help="sweep charts: swept parameter")
+    plot.add_argument("--out", help="folder for the charts (default RESULTS/charts)")
+    plot.add_argument("--overwrite", action="store_true", help="replace chart files that exist")
+    plot.set_defaults(func=command_plot)
+
+    compare = sub.add_parser("compare", help="compare results folders or scenarios: trajectories, differences")
+    compare.add_argument(
+        "items", nargs="+", metavar="A B", help="results folders or scenario names (first = reference)"
+    )
+    compare.add_argument(
+        "--replicates", type=int, help="replicates for scenario names (default: first folder's, or 20)"
+    )
+    compare.add_argument("--seed", type=int, help="seed for scenario names (default: first folder's, or 0)")
+    compare.add_argument("--years", type=float, help="override the horizon of scenario names")
+    compare.add_argument("--out", help="new folder (default results/compare-A-vs-B[-k])")
+    compare.add_argument("--no-charts", action="store_true", help="write tables only")
+    compare.add_argument("--workers", type=int, default=1, help="local worker processes for scenario runs (default 1)")
+    compare.add_argument("--quiet", action="store_true", help="no progress bar")
+    compare.set_defaults(func=command_compare)
 
     validate = sub.add_parser("validate", help="check scenario files without running them")
     validate.add_argument("files", nargs="+")

@@ -55,7 +55,7 @@ class Chunk:
 
 
 def simulate(chunk: Chunk) -> dict[str, pd.DataFrame]:
-    """Run one chunk and return its tables: ``runs`` (outcome summaries) and/or the four history tables."""
+    """Run one chunk and return its tables: ``runs`` (outcome summaries) and/or the history tables."""
     seeds = [world_seed(chunk.seed, int(r)) for r in chunk.replicates]
     world = World(chunk.scenario, seeds, chunk.values, record_contributions=chunk.tables)
     world.run()

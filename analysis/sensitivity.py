@@ -63,7 +63,7 @@ def indices(design: SweepDesign, points: np.ndarray, runs: pd.DataFrame, horizon
 
 
 def write_sensitivity(out: Path, design: SweepDesign, points: np.ndarray, runs: pd.DataFrame) -> pd.DataFrame:
-    from analysis.charts import sensitivity_bars
+    from analysis.charts import draw
     from analysis.sweep import read_manifest
 
     meta = read_manifest(out)
@@ -71,5 +71,6 @@ def write_sensitivity(out: Path, design: SweepDesign, points: np.ndarray, runs: 
     staging = out / f".sensitivity.csv.tmp-{os.getpid()}"
     table.to_csv(staging, index=False)
     os.replace(staging, out / "sensitivity.csv")
-    sensitivity_bars(meta, table, out / "charts" / "sensitivity.png")
+    if table["value"].notna().any():
+        draw("sweep", ["sensitivity"], meta, {"sensitivity": table}, out / "charts")
     return table

@@ -41,6 +41,7 @@ def default_folder(root: Path, name: str) -> Path:
 def manifest(results: Results, fmt: str) -> dict[str, Any]:
     scenario = results.scenario
     return {
+        "kind": "ensemble",
         "scenario": scenario.name,
         "scenario_path": scenario.path,
         "scenario_sha256": scenario.sha256,
@@ -101,6 +102,8 @@ def read_results(folder: Path) -> tuple[dict[str, Any], dict[str, pd.DataFrame]]
     if not path.is_file():
         raise InputError(folder, "manifest.json", "a results folder written by 'run.py run'")
     meta = json.loads(path.read_text())
+    if meta.get("kind", "ensemble") != "ensemble":
+        raise InputError(path, "kind", f"a results folder written by 'run.py run', not a {meta['kind']} folder")
     reader = pd.read_parquet if meta["format"] == "parquet" else pd.read_csv
     tables = {name: reader(folder / file) for name, file in meta["tables"].items()}
     if meta["format"] == "csv":

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import os
+from pathlib import Path
 from typing import Any
 
 import matplotlib
@@ -21,6 +23,10 @@ ACTOR_COLOURS = {
 }
 SPARE_COLOURS = ["#56B4E9", "#F0E442", "#000000", "#999999", "#882255", "#44AA99", "#117733", "#332288"]
 BLOC_COLOURS = ("#44AA99", "#882255")  # distinct from the sign colours of alignment
+POSITIVE, NEGATIVE = "#0072B2", "#D55E00"  # signs of alignment and of contributions
+NEUTRAL = "#332288"  # series that belong to no single actor (dyads, system measures)
+REFERENCE = "#8C8C8C"  # the first scenario of a comparison, and zero lines
+SCENARIO_STYLES = ("-", "--", ":", "-.")  # scenarios in a comparison: one line style each, actors keep colour
 DPI = 150
 DATA_NOTE = "Data: COW NMC v7.0, SIPRI, World Bank, national trade figures (model/data)."
 
@@ -45,11 +51,20 @@ def subtitle(meta: dict[str, Any]) -> str:
             f"{design['replicates']} replicates · seed {design['seed']}"
         )
     reps = meta["replicates"]
+    if meta.get("kind") == "comparison":
+        names = " vs ".join(f"'{s}'" for s in meta["scenarios"])
+        seeds = f"seed {meta['seed']}" if meta["paired"] else "different seeds"
+        return f"Scenarios {names} · {reps} replicate{'s' * (reps != 1)} each · {seeds}"
+    if meta.get("kind") == "explanation":
+        return f"{subtitle(meta['source'])} · {meta['dyad']} from {meta['from']} to {meta['to']}"
     return f"Scenario '{meta['scenario']}' · {reps} replicate{'s' * (reps != 1)} · seed {meta['seed']}"
 
 
-def finish(fig: Figure, meta: dict[str, Any], title: str) -> None:
-    """Title naming scenario, replicates and seed; a source/version footnote."""
+def finish(fig: Figure, meta: dict[str, Any], title: str, bottom: float = 0.03, tight: bool = True) -> None:
+    """Title naming scenario, replicates and seed; a source/version footnote.
+
+    ``tight=False`` keeps a layout the chart arranged itself (e.g. around a shared colour bar).
+    """
     fig.suptitle(f"{title}\n{subtitle(meta)}", fontsize=12, x=0.01, ha="left")
     fig.text(
         0.01,
@@ -60,15 +75,26 @@ def finish(fig: Figure, meta: dict[str, Any], title: str) -> None:
         ha="left",
         va="bottom",
     )
-    fig.tight_layout(rect=(0, 0.03, 1, 1))
+    if tight:
+        fig.tight_layout(rect=(0, bottom, 1, 1))
 
 
-def date_axis(ax: Any) -> None:
-    ax.xaxis.set_major_locator(mdates.YearLocator(2))
+def date_axis(ax: Any, step: int = 2) -> None:
+    ax.xaxis.set_major_locator(mdates.YearLocator(step))
     ax.xaxis.set_major_formatter(mdates.DateFormatter("%Y"))
     ax.set_xlabel("Year")
 
 
-def save(fig: Figure, path: Any) -> None:
-    fig.savefig(path, dpi=DPI)
+def save(fig: Figure, path: Path) -> None:
+    """Write the figure under a temporary name and rename it: a chart file is whole or absent."""
+    staging = path.with_name(f".{path.name}.tmp-{os.getpid()}")
+    try:
+        fig.savefig(staging, dpi=DPI, format=path.suffix.lstrip("."))
+        os.replace(staging, path)
+    finally:
+        staging.unlink(missing_ok=True)
+        close(fig)
+
+
+def close(fig: Figure) -> None:
     plt.close(fig)

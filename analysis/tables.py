@@ -6,6 +6,9 @@
 - ``metrics``: replicate, step, date, polarity, balance_index, landscape_energy, bloc_power_0,
   bloc_power_1, parity
 - ``events``: replicate, step, date, event, type, actors, hypothetical
+- ``event_contributions``: replicate, step, date, actor_a, actor_b, event, contribution: the
+  ``contrib_events`` column split by event, nonzero entries only (each event's direct push on
+  each dyad; its indirect effects through trade or ties show in the mechanisms' columns)
 
 Step 0 is the initial state; step k is the state after k steps. An event's step is the step
 during which it fired (its effects first show at step + 1).
@@ -18,13 +21,13 @@ import pandas as pd
 
 from model.world import ACTOR_SERIES, CONTRIBUTIONS, METRIC_SERIES, World
 
-TABLES = ("trajectories", "alignment", "metrics", "events")
+TABLES = ("trajectories", "alignment", "metrics", "events", "event_contributions")
 
 
 def history_tables(
     world: World, replicates: np.ndarray | None = None, points: np.ndarray | None = None
 ) -> dict[str, pd.DataFrame]:
-    """All four tables for the worlds of one chunk.
+    """All history tables for the worlds of one chunk.
 
     ``replicates`` numbers the worlds (default 0, 1, ...); a sweep also passes each world's sweep
     ``points``, which then lead every table as a ``point`` column.
@@ -113,4 +116,37 @@ def history_tables(
     events = events.astype({"replicate": "int64", "step": "int64", "date": "datetime64[ns]", "hypothetical": bool})
     order = ["point"] * (points is not None) + ["replicate", "step", "event"]
     events = events.sort_values(order, kind="stable").reset_index(drop=True)
-    return {"trajectories": trajectories, "alignment": alignment, "metrics": metrics, "events": events}
+    return {
+        "trajectories": trajectories,
+        "alignment": alignment,
+        "metrics": metrics,
+        "events": events,
+        "event_contributions": event_contributions(world, dates, replicate, points, a, b),
+    }
+
+
+def event_contributions(
+    world: World,
+    dates: pd.DatetimeIndex,
+    replicate: np.ndarray,
+    points: np.ndarray | None,
+    actor_a: np.ndarray,
+    actor_b: np.ndarray,
+) -> pd.DataFrame:
+    """The nonzero per-event contributions as a long table (most events touch few dyads and steps)."""
+    steps, worlds, pairs, events = np.nonzero(world.history.event_contributions)
+    table = pd.DataFrame(
+        {
+            "replicate": replicate[worlds].astype("int64"),
+            "step": steps.astype("int64"),
+            "date": dates[steps],
+            "actor_a": actor_a[pairs],
+            "actor_b": actor_b[pairs],
+            "event": np.array([e.id for e in world.events], dtype=object)[events],
+            "contribution": world.history.event_contributions[steps, worlds, pairs, events],
+        }
+    )
+    if points is not None:
+        table.insert(0, "point", np.asarray(points)[worlds])
+    order = ["point"] * (points is not None) + ["replicate", "step", "actor_a", "actor_b", "event"]
+    return table.sort_values(order, kind="stable").reset_index(drop=True)

@@ -78,6 +78,7 @@ class History:
     alignment: np.ndarray | None = None  # (S+1, W, P)
     trade: np.ndarray | None = None  # (S+1, W, P)
     contributions: np.ndarray | None = None  # (S+1, W, P, K)
+    event_contributions: np.ndarray | None = None  # (S+1, W, P, E): the events column split by event
     metrics: dict[str, np.ndarray] = field(default_factory=dict)  # (S+1, W)
     fired: list[tuple[int, np.ndarray, int]] = field(default_factory=list)  # (step, worlds, event index)
 
@@ -120,10 +121,11 @@ class World(mesa.Model):
         self._draw_randomness(seeds)
         self._init_events()
         self.history = History()
+        self.event_parts = np.zeros((len(self.events), self.worlds, len(self.pair_cells)))
         self._measure()
         self.anchor = self.shares.argmax(axis=1)  # bloc 0 is the side of the start's largest power
         self.baseline = self._structural_baseline()
-        self._record(np.zeros((len(CONTRIBUTIONS), self.worlds, len(self.pair_cells))))
+        self._record(np.zeros((len(CONTRIBUTIONS), self.worlds, len(self.pair_cells))), self.event_parts)
 
     # --- parameters -----------------------------------------------------------------------
 
@@ -317,13 +319,13 @@ class World(mesa.Model):
         self.forces = self.compute_forces()
         self.intent_terms = np.zeros((len(al.INTENT_MECHANISMS), self.worlds, self.n, self.n))
         self.agents.do("decide")
-        parts = self.move_alignment(fx)
+        parts, factor = self.move_alignment(fx)
         self.update_ties(fx)
         self.update_economy(fx)
         self.update_military(fx)
         self._measure()
         self.t += 1
-        self._record(parts)
+        self._record(parts, self.event_parts * factor)
 
     def fire_events(self) -> Effects:
         """Fire this step's events and add the effects of every active one.
@@ -344,8 +346,12 @@ class World(mesa.Model):
         self.intensity = g
         levels = self.magnitude * g
         impulses = self.magnitude * al.relu(g - before)
+        self.event_parts[:] = 0.0
         for k in np.flatnonzero(g.any(axis=1)):
+            before = fx.alignment.copy() if self.record_contributions else None
             self.events[k].apply(fx, levels[k], impulses[k])
+            if before is not None:
+                self.event_parts[k] = self.pair_values(fx.alignment - before)
         return fx
 
     def _fires(self, t: int) -> np.ndarray:
@@ -427,8 +433,9 @@ class World(mesa.Model):
         offset = np.divide(drift, rate, out=np.zeros_like(drift), where=rate > 0)
         return self.alignment0 - offset
 
-    def move_alignment(self, fx: Effects) -> np.ndarray:
-        """Move every dyad; returns each contribution's share of each pair's change (K, W, P)."""
+    def move_alignment(self, fx: Effects) -> tuple[np.ndarray, np.ndarray]:
+        """Move every dyad; returns each contribution's share of each pair's change (K, W, P) and
+        the factor (W, P) that turned intended changes into actual ones (to split the events part)."""
         dt, w = self.dt, self.worlds
         moves = self.p["alignment.rate"][None, :, None, None] * al.joint_move(self.intent_terms) * dt
         relax = self.relax_rate[:, None, None] * (self.baseline - self.alignment) * dt
@@ -447,7 +454,8 @@ class World(mesa.Model):
         keep = 1.0 - np.exp(-np.log(2) * dt / self.p["alignment.trend_half_life"])[:, None, None]
         self.trend += keep * ((new - self.alignment) / dt - self.trend)
         self.alignment = new
-        return self.pair_values(parts) * self.pair_values(factor)
+        factor = self.pair_values(factor)
+        return self.pair_values(parts) * factor, factor
 
     def pair_values(self, x: np.ndarray) -> np.ndarray:
         """The entries [..., i, j] of (..., N, N) arrays for the pairs i < j, as (..., P).
@@ -553,7 +561,7 @@ class World(mesa.Model):
         self.capability = power.capability(components, self.power_weights, data.nuclear, self.p["power.nuclear_bonus"])
         self.shares = power.power_shares(self.capability)
 
-    def _record(self, contributions: np.ndarray) -> None:
+    def _record(self, contributions: np.ndarray, event_contributions: np.ndarray) -> None:
         h, i, j = self.history, *self.pairs
         sides, energy = blocs.global_minimum(self.shares, self.alignment)
         anchor_side = sides[np.arange(self.worlds), self.anchor]
@@ -585,6 +593,7 @@ class World(mesa.Model):
             h.trade = np.zeros((steps, self.worlds, len(i)))
             if self.record_contributions:
                 h.contributions = np.zeros((steps, self.worlds, len(i), len(CONTRIBUTIONS)))
+                h.event_contributions = np.zeros((steps, self.worlds, len(i), len(self.events)))
         for k, v in values.items():
             h.actors[k][self.t] = v
         for k, v in summary.items():
@@ -593,6 +602,7 @@ class World(mesa.Model):
         h.trade[self.t] = self.trade[:, i, j] + self.trade[:, j, i]
         if h.contributions is not None:
             h.contributions[self.t] = np.moveaxis(contributions, 0, -1)
+            h.event_contributions[self.t] = np.moveaxis(event_contributions, 0, -1)
 
     def run(self) -> History:
         while self.t < self.horizon:

@@ -1,4 +1,4 @@
-"""Outcome charts drawn from stored tables, so any chart can be redrawn without rerunning.
+"""Outcome charts of one ensemble, drawn from its stored tables so any chart can be redrawn without rerunning.
 
 Each chart answers one question about the balance of power; bands show the spread across
 replicates (50 % and 90 % of worlds) when there is more than one.
@@ -7,44 +7,23 @@ replicates (50 % and 90 % of worlds) when there is more than one.
 from __future__ import annotations
 
 import textwrap
-from collections.abc import Callable
-from pathlib import Path
 from typing import Any
 
 import matplotlib.patches as mpatches
 import numpy as np
 import pandas as pd
 from matplotlib.colors import TwoSlopeNorm
+from matplotlib.figure import Figure
 from matplotlib.lines import Line2D
-from matplotlib.ticker import FormatStrFormatter, MaxNLocator
 
 from analysis import style
+from analysis.charts.bands import banded_line, legend_entries, quantiles
+from analysis.charts.options import ChartOptions, snapshot_dates
 
 Tables = dict[str, pd.DataFrame]
 
 
-def quantiles(frame: pd.DataFrame, by: list[str], column: str) -> pd.DataFrame:
-    grouped = frame.groupby(by)[column]
-    return pd.DataFrame({q: grouped.quantile(q) for q in (0.05, 0.25, 0.5, 0.75, 0.95)}).reset_index()
-
-
-def banded_line(ax: Any, x: Any, q: pd.DataFrame, colour: str, label: str, bands: bool) -> None:
-    if bands:
-        ax.fill_between(x, q[0.05], q[0.95], color=colour, alpha=0.12, linewidth=0)
-        ax.fill_between(x, q[0.25], q[0.75], color=colour, alpha=0.28, linewidth=0)
-    ax.plot(x, q[0.5], color=colour, linewidth=2, label=label)
-
-
-def legend_entries(ax: Any, bands: bool) -> tuple[list[Any], list[str]]:
-    """The axes' lines, plus swatches explaining the bands when there are any."""
-    handles, labels = ax.get_legend_handles_labels()
-    if bands:
-        handles += [mpatches.Patch(color="grey", alpha=0.4), mpatches.Patch(color="grey", alpha=0.15)]
-        labels += ["50 % of worlds", "90 % of worlds"]
-    return handles, labels
-
-
-def power_shares(meta: dict[str, Any], tables: Tables, path: Path) -> None:
+def power_shares(meta: dict[str, Any], tables: Tables, options: ChartOptions) -> Figure:
     """Who holds how much of the set's power (left), and how that moves from the start (right)."""
     fig, (level, change) = style.figure(12, 5.2, ncols=2, gridspec_kw={"width_ratios": [1, 1]})
     traj = tables["trajectories"].copy()
@@ -69,7 +48,7 @@ def power_shares(meta: dict[str, Any], tables: Tables, path: Path) -> None:
         style.date_axis(ax)
     change.legend(*legend_entries(level, bands), loc="center left", bbox_to_anchor=(1.0, 0.5), frameon=False)
     style.finish(fig, meta, "Power shares (median line)")
-    style.save(fig, path)
+    return fig
 
 
 def modal_members(traj: pd.DataFrame, step: int) -> dict[int, list[str]]:
@@ -78,7 +57,7 @@ def modal_members(traj: pd.DataFrame, step: int) -> dict[int, list[str]]:
     return {bloc: sorted(modal[modal == bloc].index) for bloc in (0, 1)}
 
 
-def bloc_power(meta: dict[str, Any], tables: Tables, path: Path) -> None:
+def bloc_power(meta: dict[str, Any], tables: Tables, options: ChartOptions) -> Figure:
     """How much power each landscape-theory bloc holds, and who is in it."""
     fig, ax = style.figure()
     metrics, traj = tables["metrics"], tables["trajectories"]
@@ -117,7 +96,7 @@ def bloc_power(meta: dict[str, Any], tables: Tables, path: Path) -> None:
     style.date_axis(ax)
     ax.legend(loc="lower left", frameon=True, fontsize=9)
     style.finish(fig, meta, "Bloc power (median over worlds; most common membership)")
-    style.save(fig, path)
+    return fig
 
 
 def modal_changes(traj: pd.DataFrame) -> list[tuple[Any, str]]:
@@ -140,39 +119,31 @@ def alignment_matrix(frame: pd.DataFrame, codes: list[str]) -> np.ndarray:
     return m
 
 
-def alignment_heatmaps(meta: dict[str, Any], tables: Tables, path: Path) -> None:
-    """Who is friends with whom at the start and at the end (median over worlds)."""
+def alignment_heatmaps(meta: dict[str, Any], tables: Tables, options: ChartOptions) -> Figure:
+    """Who is friends with whom at a few dates (median over worlds), one matrix per date."""
     align = tables["alignment"]
     codes = meta["actors"]
-    steps = sorted({0, int(align.step.max())})
-    fig, axes = style.figure(4.6 * len(steps) + 1.2, 4.8, ncols=len(steps), squeeze=False)
+    dates = snapshot_dates(align["date"], options.dates)
+    fig, axes = style.figure(4.3 * len(dates) + 1.2, 4.9, ncols=len(dates), squeeze=False)
     norm = TwoSlopeNorm(vcenter=0.0, vmin=-1.0, vmax=1.0)
     image = None
-    for ax, step in zip(axes[0], steps, strict=True):
-        at = align[align.step == step].groupby(["actor_a", "actor_b"], as_index=False)["alignment"].median()
+    for ax, date in zip(axes[0], dates, strict=True):
+        at = align[align.date == date].groupby(["actor_a", "actor_b"], as_index=False)["alignment"].median()
         m = alignment_matrix(at, codes)
         image = ax.imshow(m, cmap="RdBu", norm=norm)
-        for i in range(len(codes)):
-            for j in range(len(codes)):
-                if i != j and len(codes) <= 12:
-                    ax.text(
-                        j,
-                        i,
-                        f"{m[i, j]:+.2f}",
-                        ha="center",
-                        va="center",
-                        fontsize=8,
-                        color="white" if abs(m[i, j]) > 0.55 else "black",
-                    )
+        if len(codes) <= 12:
+            for i, j in zip(*np.nonzero(~np.eye(len(codes), dtype=bool)), strict=True):
+                colour = "white" if abs(m[i, j]) > 0.55 else "black"
+                ax.text(j, i, f"{m[i, j]:+.2f}", ha="center", va="center", fontsize=8, color=colour)
         ax.set_xticks(range(len(codes)), codes)
         ax.set_yticks(range(len(codes)), codes)
-        ax.set_title(str(align.loc[align.step == step, "date"].iloc[0].date()))
+        ax.set_title(f"{date:%Y-%m}", fontweight="bold")
         for side in ("top", "right"):
             ax.spines[side].set_visible(True)
+    fig.subplots_adjust(left=0.05, right=0.88, top=0.84, bottom=0.08, wspace=0.25)
     fig.colorbar(image, ax=axes[0].tolist(), label="Alignment (−1 hostile … +1 allied)", shrink=0.85)
-    fig.suptitle(f"Alignment at start and end (median)\n{style.subtitle(meta)}", x=0.01, ha="left")
-    fig.text(0.01, 0.005, f"powershift {meta.get('version', '')} · {style.DATA_NOTE}", fontsize=7, color="#555555")
-    style.save(fig, path)
+    style.finish(fig, meta, "Alignment between each pair of states (median over worlds)", tight=False)
+    return fig
 
 
 def focus_dyads(meta: dict[str, Any]) -> list[tuple[str, str]]:
@@ -187,7 +158,7 @@ def first_firings(meta: dict[str, Any], events: pd.DataFrame) -> pd.DataFrame:
     return common.sort_values(["date", "event"]).groupby("event").head(1)
 
 
-def focus_alignment(meta: dict[str, Any], tables: Tables, path: Path) -> None:
+def focus_alignment(meta: dict[str, Any], tables: Tables, options: ChartOptions) -> Figure:
     """How the dyads the scenario is about move, with the scenario's events marked."""
     align, events = tables["alignment"], tables["events"]
     dyads = focus_dyads(meta) or sorted({(r.actor_a, r.actor_b) for r in align.itertuples()})[:4]
@@ -235,128 +206,77 @@ def focus_alignment(meta: dict[str, Any], tables: Tables, path: Path) -> None:
             family="monospace",
         )
     style.finish(fig, meta, "Focus dyads: alignment over time (median" + (", 50 %/90 % bands)" if bands else ")"))
-    style.save(fig, path)
+    return fig
 
 
-def network(meta: dict[str, Any], tables: Tables, path: Path) -> None:
-    """The signed alignment network at the end: who leans with whom, sized by power."""
+def network(meta: dict[str, Any], tables: Tables, options: ChartOptions) -> Figure:
+    """The signed alignment network at a few dates: who leans with whom, sized by power, coloured by bloc.
+
+    Every state keeps its place on the circle in every panel, so a reader compares dates by eye.
+    """
     align, traj = tables["alignment"], tables["trajectories"]
     codes = meta["actors"]
-    last = int(align.step.max())
-    ties = align[align.step == last].groupby(["actor_a", "actor_b"], as_index=False)["alignment"].median()
-    power = traj[traj.step == last].groupby("actor")["power_share"].median()
-    bloc = traj[traj.step == last].groupby("actor")["bloc"].mean().round().astype(int)
+    dates = snapshot_dates(align["date"], options.dates)
     angle = np.pi / 2 - 2 * np.pi * np.arange(len(codes)) / len(codes)
     pos = {c: (np.cos(a), np.sin(a)) for c, a in zip(codes, angle, strict=True)}
-    fig, ax = style.figure(7.5, 7.0)
-    for row in ties.itertuples():
-        (x1, y1), (x2, y2) = pos[row.actor_a], pos[row.actor_b]
-        colour = "#0072B2" if row.alignment >= 0 else "#D55E00"
-        ax.plot(
-            [x1, x2],
-            [y1, y2],
-            color=colour,
-            linewidth=0.5 + 7 * abs(row.alignment),
-            alpha=0.35 + 0.6 * abs(row.alignment),
-            solid_capstyle="round",
-            zorder=1,
-        )
-        if len(codes) <= 8:
-            ax.text(
-                (x1 + x2) / 2,
-                (y1 + y2) / 2,
-                f"{row.alignment:+.2f}",
-                fontsize=8,
-                ha="center",
-                va="center",
-                bbox={"facecolor": "white", "edgecolor": "none", "alpha": 0.8, "pad": 1},
-            )
-    for code in codes:
-        x, y = pos[code]
-        ax.scatter(
-            [x], [y], s=300 + 6000 * power[code], color=style.BLOC_COLOURS[bloc[code]], zorder=2, edgecolor="black"
-        )
-        radius = 0.2 + 0.45 * np.sqrt(power[code])
-        ax.text(
-            x * (1 + radius),
-            y * (1 + radius),
-            f"{code} {100 * power[code]:.0f}%",
-            ha="center",
-            va="center",
-            fontweight="bold",
-            fontsize=10,
-            zorder=3,
-        )
-    ax.set_xlim(-1.6, 1.6)
-    ax.set_ylim(-1.6, 1.6)
-    ax.set_aspect("equal")
-    ax.axis("off")
+    fig, axes = style.figure(5.2 * len(dates), 5.8, ncols=len(dates), squeeze=False)
+    for ax, date in zip(axes[0], dates, strict=True):
+        ties = align[align.date == date].groupby(["actor_a", "actor_b"], as_index=False)["alignment"].median()
+        now = traj[traj.date == date]
+        power = now.groupby("actor")["power_share"].median()
+        bloc = now.groupby("actor")["bloc"].mean().round().astype(int)
+        network_panel(ax, pos, ties, power, bloc, labels=len(codes) <= 8)
+        ax.set_title(f"{date:%Y-%m}", pad=16, fontweight="bold")
     legend = [
-        Line2D([], [], color="#0072B2", linewidth=4, label="positive alignment (width = strength)"),
-        Line2D([], [], color="#D55E00", linewidth=4, label="negative alignment"),
+        Line2D([], [], color=style.POSITIVE, linewidth=4, label="positive alignment (width = strength)"),
+        Line2D([], [], color=style.NEGATIVE, linewidth=4, label="negative alignment"),
         mpatches.Patch(color=style.BLOC_COLOURS[0], label="bloc 0 (node size = power share)"),
         mpatches.Patch(color=style.BLOC_COLOURS[1], label="bloc 1"),
     ]
-    ax.legend(handles=legend, loc="lower center", bbox_to_anchor=(0.5, -0.08), ncol=2, frameon=False, fontsize=8)
-    date = align.loc[align.step == last, "date"].iloc[0].date()
-    style.finish(fig, meta, f"Signed alignment network at {date} (median)")
-    style.save(fig, path)
+    fig.legend(handles=legend, loc="lower center", bbox_to_anchor=(0.5, 0.03), ncol=4, frameon=False, fontsize=9)
+    style.finish(fig, meta, "Signed alignment network (median over worlds; most common bloc)", bottom=0.1)
+    return fig
 
 
-def sensitivity_bars(meta: dict[str, Any], table: pd.DataFrame, path: Path) -> None:
-    """One panel per outcome that varies: each swept parameter's indices with 95 % confidence bars."""
-    kinds = list(dict.fromkeys(table["index"]))
-    shown = table.dropna(subset=["value"])
-    outcomes = list(dict.fromkeys(shown["outcome"]))
-    params = list(dict.fromkeys(table["parameter"]))
-    if not outcomes:
-        return
-    cols = min(4, len(outcomes))
-    rows = -(-len(outcomes) // cols)
-    height = 0.9 + rows * (0.5 + 0.32 * len(params) * len(kinds))
-    fig, axes = style.figure(3.4 * cols + 1.5, height, nrows=rows, ncols=cols, squeeze=False, sharey=True)
-    y = np.arange(len(params))
-    width = 0.8 / len(kinds)
-    colours = ["#0072B2", "#E69F00"]
-    for ax, outcome in zip(axes.ravel(), outcomes, strict=False):
-        rows_of = shown[shown.outcome == outcome].set_index(["index", "parameter"])
-        for k, kind in enumerate(kinds):
-            values = [rows_of["value"].get((kind, p), np.nan) for p in params]
-            conf = [rows_of["conf"].get((kind, p), np.nan) for p in params]
-            offset = (k - (len(kinds) - 1) / 2) * width
-            ax.barh(y + offset, values, width, xerr=np.nan_to_num(conf), color=colours[k % 2], label=kind, capsize=2)
-        ax.axvline(0, color="#555555", linewidth=0.6)
-        ax.xaxis.set_major_locator(MaxNLocator(4))
-        ax.xaxis.set_major_formatter(FormatStrFormatter("%.2g"))  # no offset text to collide with labels
-        ax.set_title(outcome, fontsize=9)
-        ax.set_yticks(y, [textwrap.shorten(p, 34) for p in params], fontsize=8)
-        ax.invert_yaxis()
-    for ax in axes.ravel()[len(outcomes) :]:
-        ax.set_visible(False)
-    unit = "share of outcome variance" if "S1" in kinds else "outcome units (mean |elementary effect|)"
-    for ax in axes[-1]:
-        ax.set_xlabel(unit, fontsize=8)
-    handles, labels = axes[0, 0].get_legend_handles_labels()
-    fig.legend(handles, labels, loc="upper right", bbox_to_anchor=(0.97, 1.0), ncols=len(kinds), frameon=False)
-    style.finish(fig, meta, "Which parameters drive which outcomes (bars: 95 % confidence)")
-    path.parent.mkdir(parents=True, exist_ok=True)
-    style.save(fig, path)
+def network_panel(
+    ax: Any, pos: dict[str, tuple[float, float]], ties: pd.DataFrame, power: pd.Series, bloc: pd.Series, labels: bool
+) -> None:
+    for row in ties.itertuples():
+        (x1, y1), (x2, y2) = pos[row.actor_a], pos[row.actor_b]
+        strength = abs(row.alignment)
+        ax.plot(
+            [x1, x2],
+            [y1, y2],
+            color=style.POSITIVE if row.alignment >= 0 else style.NEGATIVE,
+            linewidth=0.5 + 7 * strength,
+            alpha=0.35 + 0.6 * strength,
+            solid_capstyle="round",
+            zorder=1,
+        )
+        if labels:
+            box = {"facecolor": "white", "edgecolor": "none", "alpha": 0.8, "pad": 1}
+            ax.text(
+                (x1 + x2) / 2, (y1 + y2) / 2, f"{row.alignment:+.2f}", fontsize=8, ha="center", va="center", bbox=box
+            )
+    for code, (x, y) in pos.items():
+        share = power[code]
+        ax.scatter([x], [y], s=300 + 6000 * share, color=style.BLOC_COLOURS[bloc[code]], zorder=2, edgecolor="black")
+        radius = 0.22 + 0.5 * np.sqrt(share)
+        label = f"{code} {100 * share:.0f}%"
+        ax.text(x * (1 + radius), y * (1 + radius), label, ha="center", va="center", fontweight="bold", zorder=3)
+    ax.set_xlim(-1.65, 1.65)
+    ax.set_ylim(-1.45, 1.45)
+    ax.set_aspect("equal")
+    ax.axis("off")
 
 
-CHARTS: dict[str, Callable[[dict[str, Any], Tables, Path], None]] = {
-    "power_shares": power_shares,
-    "bloc_power": bloc_power,
-    "alignment_heatmaps": alignment_heatmaps,
-    "focus_alignment": focus_alignment,
-    "network": network,
+CHARTS = {
+    "power_shares": (power_shares, "power share of each state over time, median with 50 %/90 % bands"),
+    "bloc_power": (bloc_power, "power of the two landscape blocs over time (stacked), membership changes marked"),
+    "alignment_heatmaps": (
+        alignment_heatmaps,
+        "alignment matrix at chosen dates (default: start, middle, end)",
+    ),
+    "focus_alignment": (focus_alignment, "the scenario's focus dyads over time, with its events marked and listed"),
+    "network": (network, "signed alignment network at chosen dates: node size = power, colour = bloc"),
 }
-
-
-def draw_all(meta: dict[str, Any], tables: Tables, folder: Path, fmt: str = "png") -> list[Path]:
-    folder.mkdir(parents=True, exist_ok=True)
-    paths = []
-    for name, draw in CHARTS.items():
-        path = folder / f"{name}.{fmt}"
-        draw(meta, tables, path)
-        paths.append(path)
-    return paths

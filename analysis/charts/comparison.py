@@ -1,0 +1,185 @@
+"""Charts of a comparison: where the futures differ, by how much, and how sure that is.
+
+The first scenario is the reference, drawn in grey; every other scenario keeps the actor's colour
+(or black for dyads and system measures) with its own line style. The lower row of each chart is
+the difference from the reference with its 50 % and 90 % intervals over paired replicates.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+import pandas as pd
+from matplotlib.figure import Figure
+from matplotlib.lines import Line2D
+
+from analysis import style
+from analysis.charts.bands import banded_line, quantiles
+from analysis.charts.options import ChartOptions
+from analysis.comparison import differences
+
+Tables = dict[str, pd.DataFrame]
+MAX_COLUMNS = 5
+
+
+def outcome_panels(
+    meta: dict[str, Any], table: pd.DataFrame, outcomes: list[str], colours: list[str], units: tuple[str, str]
+) -> Figure:
+    """Per outcome, a column of two panels: each scenario's trajectory, then its difference from the first."""
+    scenarios = meta["scenarios"]
+    diff = differences(table[table["outcome"].isin(outcomes)], meta["paired"])
+    cols = min(MAX_COLUMNS, len(outcomes))
+    blocks = -(-len(outcomes) // cols)
+    fig, axes = style.figure(3.3 * cols + 1.8, 5.6 * blocks + 0.6, nrows=2 * blocks, ncols=cols, squeeze=False)
+    for k, outcome in enumerate(outcomes):
+        level, change = axes[2 * (k // cols), k % cols], axes[2 * (k // cols) + 1, k % cols]
+        for s, scenario in enumerate(scenarios):
+            rows = table[(table["scenario"] == scenario) & (table["outcome"] == outcome)]
+            colour, dash = line_style(s, colours[k])
+            q = quantiles(rows, ["date"], "value")
+            banded_line(level, q["date"], q, colour, scenario, True, linestyle=dash)
+            if s:
+                d = diff[(diff["scenario"] == scenario) & (diff["outcome"] == outcome)]
+                dq = quantiles(d, ["date"], "value")
+                banded_line(change, dq["date"], dq, colour, f"{scenario} − {scenarios[0]}", True, linestyle=dash)
+        change.axhline(0, color=style.REFERENCE, linewidth=1)
+        level.set_title(outcome_name(outcome), fontweight="bold", color=colours[k])
+        for ax in (level, change):
+            style.date_axis(ax, step=4)
+        level.set_ylabel(units[0] if k % cols == 0 else "")
+        change.set_ylabel(units[1] if k % cols == 0 else "")
+    hide_unused(axes, len(outcomes), cols)
+    fig.legend(handles=legend(scenarios, colours), loc="lower center", ncols=len(scenarios) + 2, frameon=False)
+    return fig
+
+
+def hide_unused(axes: np.ndarray, used: int, cols: int) -> None:
+    for k in range(used, axes.shape[0] // 2 * cols):
+        axes[2 * (k // cols), k % cols].set_visible(False)
+        axes[2 * (k // cols) + 1, k % cols].set_visible(False)
+
+
+def line_style(index: int, colour: str) -> tuple[str, str]:
+    if index == 0:
+        return style.REFERENCE, "-"
+    return colour, style.SCENARIO_STYLES[(index - 1) % len(style.SCENARIO_STYLES)]
+
+
+def legend(scenarios: list[str], colours: list[str]) -> list[Any]:
+    """One entry per scenario (its line style; 'coloured' when each panel has its own colour), then the bands."""
+    coloured = len(set(colours)) > 1
+    handles = [Line2D([], [], color=style.REFERENCE, linewidth=2, label=f"{scenarios[0]} (reference)")]
+    for s, name in enumerate(scenarios[1:], 1):
+        colour, dash = line_style(s, "black" if coloured else colours[0])
+        label = f"{name} (in each state's colour)" if coloured else name
+        handles.append(Line2D([], [], color=colour, linestyle=dash, linewidth=2, label=label))
+    handles += [
+        Line2D([], [], color="grey", alpha=0.45, linewidth=8, label="50 % of worlds"),
+        Line2D([], [], color="grey", alpha=0.2, linewidth=8, label="90 % of worlds"),
+    ]
+    return handles
+
+
+def outcome_name(outcome: str) -> str:
+    """The axis label of an outcome column: the state or dyad it is about."""
+    return {"bloc_power_0": "bloc 0", "polarity": "polarity"}.get(outcome, outcome.split("_", 1)[-1])
+
+
+def pairing(meta: dict[str, Any]) -> str:
+    return "paired replicates" if meta["paired"] else "all pairs of worlds (not paired: different seeds)"
+
+
+def compare_power_shares(meta: dict[str, Any], tables: Tables, options: ChartOptions) -> Figure:
+    """Each state's power share in every scenario, and how much each scenario moves it."""
+    table = tables["series"]
+    outcomes = [o for o in dict.fromkeys(table["outcome"]) if o.startswith("share_")]
+    codes = [o.removeprefix("share_") for o in outcomes]
+    colours = [style.actor_colour(c, codes) for c in codes]
+    fig = outcome_panels(meta, table, outcomes, colours, ("Power share (%)", "Difference (percentage points)"))
+    style.finish(fig, meta, f"Power shares: scenarios and their difference from the first ({pairing(meta)})", 0.08)
+    return fig
+
+
+def compare_alignment(meta: dict[str, Any], tables: Tables, options: ChartOptions) -> Figure:
+    """The focus dyads in every scenario, and how much each scenario moves them."""
+    table = tables["series"]
+    outcomes = [o for o in dict.fromkeys(table["outcome"]) if o.startswith("alignment_")]
+    fig = outcome_panels(
+        meta, table, outcomes, [style.NEUTRAL] * len(outcomes), ("Alignment (−1 hostile … +1 allied)", "Difference")
+    )
+    style.finish(fig, meta, f"Alignment: scenarios and their difference from the first ({pairing(meta)})", 0.08)
+    return fig
+
+
+def compare_end_state(meta: dict[str, Any], tables: Tables, options: ChartOptions) -> Figure:
+    """Every outcome's difference from the reference at the end, on one page: where the futures part."""
+    table = tables["series"]
+    last = table[table["date"] == table["date"].max()]
+    diff = quantiles(differences(last, meta["paired"]), ["outcome", "scenario"], "value")
+    groups = [
+        ("share_", "Power share (percentage points)"),
+        ("alignment_", "Alignment (−1 … +1 scale)"),
+        ("bloc_power", "Power of bloc 0 (percentage points)"),
+        ("polarity", "Polarity (effective poles)"),
+    ]
+    groups = [(p, label) for p, label in groups if diff["outcome"].str.startswith(p).any()]
+    sizes = [diff[diff["outcome"].str.startswith(p)]["outcome"].nunique() for p, _ in groups]
+    fig, axes = style.figure(
+        9.5,
+        1.6 + 0.42 * sum(sizes) + 0.5 * len(groups),
+        nrows=len(groups),
+        squeeze=False,
+        gridspec_kw={"height_ratios": [s + 1.2 for s in sizes]},
+    )
+    scenarios = meta["scenarios"][1:]
+    for ax, (prefix, label) in zip(axes[:, 0], groups, strict=True):
+        rows = diff[diff["outcome"].str.startswith(prefix)]
+        names = list(dict.fromkeys(o for o in table["outcome"] if o.startswith(prefix)))
+        for s, scenario in enumerate(scenarios):
+            offset = (s - (len(scenarios) - 1) / 2) * 0.25
+            at = rows[rows["scenario"] == scenario].set_index("outcome").loc[names]
+            y = np.arange(len(names)) + offset
+            colour = "black" if len(scenarios) == 1 else style.SPARE_COLOURS[s % len(style.SPARE_COLOURS)]
+            interval_rows(ax, at, y, colour, f"{scenario} − {meta['scenarios'][0]}")
+        ax.axvline(0, color=style.REFERENCE, linewidth=1)
+        ax.set_yticks(range(len(names)), [outcome_name(n) for n in names])
+        ax.invert_yaxis()
+        ax.set_xlabel(label)
+        limit = max(abs(rows[0.05]).max(), abs(rows[0.95]).max(), 1e-9) * 1.15
+        ax.set_xlim(-limit, limit)
+    handles, labels = axes[0, 0].get_legend_handles_labels()
+    handles += [Line2D([], [], color="black", linewidth=4), Line2D([], [], color="black", linewidth=1.2)]
+    labels += ["50 % of pairs", "90 % of pairs"]
+    axes[0, 0].legend(handles, labels, loc="lower right", bbox_to_anchor=(1.0, 1.0), ncols=3, frameon=False, fontsize=9)
+    date = pd.Timestamp(last["date"].iloc[0]).date()
+    style.finish(
+        fig, meta, f"Difference from '{meta['scenarios'][0]}' at {date} (median and intervals over {pairing(meta)})"
+    )
+    return fig
+
+
+def interval_rows(ax: Any, at: pd.DataFrame, y: np.ndarray, colour: str, label: str) -> None:
+    """Median dots with 50 % and 90 % intervals, the median also written in the right margin."""
+    ax.hlines(y, at[0.05], at[0.95], color=colour, linewidth=1.2)
+    ax.hlines(y, at[0.25], at[0.75], color=colour, linewidth=4)
+    ax.plot(at[0.5], y, "o", color="white", markeredgecolor=colour, label=label)
+    for value, row in zip(at[0.5], y, strict=True):
+        ax.annotate(
+            f"{value:+.3f}",
+            (1.0, row),
+            xycoords=("axes fraction", "data"),
+            xytext=(4, 0),
+            textcoords="offset points",
+            va="center",
+            fontsize=8,
+            color=colour,
+            annotation_clip=False,
+        )
+
+
+CHARTS = {
+    "compare_power_shares": (compare_power_shares, "each state's power share per scenario, and the difference"),
+    "compare_alignment": (compare_alignment, "the focus dyads per scenario, and the difference from the first"),
+    "compare_end_state": (compare_end_state, "every outcome's difference from the first scenario at the end"),
+}
