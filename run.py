@@ -142,6 +142,21 @@ def command_compare(args: argparse.Namespace) -> None:
     print(f"-> {out}")
 
 
+def command_explain(args: argparse.Namespace) -> None:
+    from analysis.explanation import explain, markdown, write_explanation
+    from analysis.storage import default_folder
+
+    folder = Path(args.results)
+    if args.out and Path(args.out).exists():
+        raise InputError(args.out, "--out", "a folder that does not exist yet (results are never overwritten)")
+    meta, parts = explain(folder, args.dyad, args.start, args.end)
+    name = f"{meta['dyad']}_{meta['from']}_{meta['to']}"
+    out = Path(args.out) if args.out else default_folder(folder / "explanations", name)
+    summary = write_explanation(meta, parts, out, not args.no_charts)
+    print(markdown(summary, meta), end="")
+    print(f"-> {out}")
+
+
 def iso_date(text: str) -> dt.date:
     try:
         return dt.date.fromisoformat(text)
@@ -252,6 +267,15 @@ def parser() -> argparse.ArgumentParser:
     compare.add_argument("--workers", type=int, default=1, help="local worker processes for scenario runs (default 1)")
     compare.add_argument("--quiet", action="store_true", help="no progress bar")
     compare.set_defaults(func=command_compare)
+
+    explain = sub.add_parser("explain", help="why a dyad moved: each mechanism's and event's contribution")
+    explain.add_argument("results", help="a results folder written by 'run.py run'")
+    explain.add_argument("--dyad", required=True, metavar="A-B", help="the dyad, e.g. PAK-RUS")
+    explain.add_argument("--from", dest="start", type=iso_date, metavar="YYYY-MM-DD", help="default: start of run")
+    explain.add_argument("--to", dest="end", type=iso_date, metavar="YYYY-MM-DD", help="default: end of run")
+    explain.add_argument("--out", help="new folder (default RESULTS/explanations/A-B_FROM_TO[-k])")
+    explain.add_argument("--no-charts", action="store_true", help="write tables only")
+    explain.set_defaults(func=command_explain)
 
     validate = sub.add_parser("validate", help="check scenario files without running them")
     validate.add_argument("files", nargs="+")

@@ -99,6 +99,8 @@ def write_results(
 def read_results(folder: Path) -> tuple[dict[str, Any], dict[str, pd.DataFrame]]:
     """Load a results folder's manifest and tables."""
     path = folder / "manifest.json"
+    if not folder.is_dir():
+        raise InputError(folder, "RESULTS", "an existing results folder")
     if not path.is_file():
         raise InputError(folder, "manifest.json", "a results folder written by 'run.py run'")
     meta = json.loads(path.read_text())

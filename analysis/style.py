@@ -44,20 +44,22 @@ def figure(width: float = 9.0, height: float = 5.0, **kwargs: Any) -> tuple[Figu
 
 
 def subtitle(meta: dict[str, Any]) -> str:
-    if meta.get("kind") == "sweep":
+    """What a chart was drawn from: scenario(s), replicates and seed, read from the folder's manifest."""
+    kind = meta.get("kind", "ensemble")
+    if kind == "sweep":
         design = meta["design"]
         return (
             f"Sweep of scenario '{meta['scenario']}' · {design['sampler']} · {meta['points']:,} points × "
             f"{design['replicates']} replicates · seed {design['seed']}"
         )
-    reps = meta["replicates"]
-    if meta.get("kind") == "comparison":
-        names = " vs ".join(f"'{s}'" for s in meta["scenarios"])
-        seeds = f"seed {meta['seed']}" if meta["paired"] else "different seeds"
-        return f"Scenarios {names} · {reps} replicate{'s' * (reps != 1)} each · {seeds}"
-    if meta.get("kind") == "explanation":
+    if kind == "explanation":
         return f"{subtitle(meta['source'])} · {meta['dyad']} from {meta['from']} to {meta['to']}"
-    return f"Scenario '{meta['scenario']}' · {reps} replicate{'s' * (reps != 1)} · seed {meta['seed']}"
+    reps = meta["replicates"]
+    worlds = f"{reps} replicate{'s' * (reps != 1)}"
+    if kind == "comparison":
+        seeds = f"seed {meta['seed']}" if meta["paired"] else "different seeds"
+        return f"Scenarios {' vs '.join(repr(s) for s in meta['scenarios'])} · {worlds} each · {seeds}"
+    return f"Scenario '{meta['scenario']}' · {worlds} · seed {meta['seed']}"
 
 
 def finish(fig: Figure, meta: dict[str, Any], title: str, bottom: float = 0.03, tight: bool = True) -> None:

@@ -16,7 +16,7 @@ import pandas as pd
 from matplotlib.figure import Figure
 
 from analysis import style
-from analysis.charts import comparison, ensemble, sweep
+from analysis.charts import comparison, ensemble, explanation, sweep
 from analysis.charts.options import ChartOptions
 from model.files import InputError
 
@@ -26,6 +26,7 @@ FAMILIES: dict[str, dict[str, tuple[Draw, str]]] = {
     "ensemble": ensemble.CHARTS,
     "sweep": sweep.CHARTS,
     "comparison": comparison.CHARTS,
+    "explanation": explanation.CHARTS,
 }
 
 
@@ -130,4 +131,15 @@ def read_comparison(folder: Path) -> tuple[dict[str, Any], dict[str, pd.DataFram
     return read_comparison(folder)
 
 
-READERS = {"ensemble": read_ensemble, "sweep": read_sweep, "comparison": read_comparison}
+def read_explanation(folder: Path) -> tuple[dict[str, Any], dict[str, pd.DataFrame]]:
+    from analysis.explanation import read_explanation
+
+    return read_explanation(folder)
+
+
+READERS = {
+    "ensemble": read_ensemble,
+    "sweep": read_sweep,
+    "comparison": read_comparison,
+    "explanation": read_explanation,
+}

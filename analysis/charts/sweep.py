@@ -186,10 +186,15 @@ def heatmap_params(meta: dict[str, Any], options: ChartOptions) -> list[str]:
 
 
 def outcome_norm(outcome: str, values: np.ndarray) -> tuple[str, Normalize]:
-    """Alignment diverges around 0 (its sign is the meaning); other outcomes run one way."""
+    """Alignment diverges around 0 (its sign is the meaning); other outcomes run one way.
+
+    Alignment's scale is symmetric: equal shades mean equal strength, friendly or hostile, and a
+    value barely above 0 does not take the darkest blue.
+    """
     low, high = np.nanmin(values), np.nanmax(values)
     if outcome.startswith("alignment_"):
-        return "RdBu", TwoSlopeNorm(0.0, vmin=min(low, -1e-9), vmax=max(high, 1e-9))
+        reach = max(abs(low), abs(high), 1e-9)
+        return "RdBu", TwoSlopeNorm(0.0, vmin=-reach, vmax=reach)
     return "viridis", Normalize(low, high)
 
 
@@ -201,16 +206,17 @@ def outcome_heatmap(meta: dict[str, Any], tables: Tables, options: ChartOptions)
     label, factor = outcome_label(outcome)
     x, y = binned(runs[px], swept(meta)[px], grid), binned(runs[py], swept(meta)[py], grid)
     frame = pd.DataFrame({"x": x.of_run, "y": y.of_run, "value": runs[outcome].to_numpy() * factor})
-    cells = frame.groupby(["y", "x"])["value"].median().unstack().reindex(index=y.centres, columns=x.centres)
+    cells = frame.groupby(["y", "x"])["value"].mean().unstack().reindex(index=y.centres, columns=x.centres)
     values = np.ma.masked_invalid(cells.to_numpy())
     cmap, norm = outcome_norm(outcome, values.filled(np.nan))
     fig, ax = style.figure(7.6, 5.8)
+    ax.patch.set(hatch="///", edgecolor="#c8c8c8")  # empty cells: told apart from alignment's near-white 0
     mesh = ax.pcolormesh(x.edges, y.edges, values, cmap=cmap, norm=norm)
     bar = fig.colorbar(mesh, ax=ax, label=stacked(label))
     plain_numbers(bar.ax.yaxis)
     ax.set_xlabel(px)
     ax.set_ylabel(py)
-    title = f"{name_of(label)}: mean of the runs in each cell (blank: no run with a value){counted(runs, outcome)}"
+    title = f"{name_of(label)}: mean of the runs in each cell (hatched: no run with a value){counted(runs, outcome)}"
     style.finish(fig, meta, textwrap.fill(title, int(11 * fig.get_figwidth())))
     return fig
 

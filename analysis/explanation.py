@@ -1,0 +1,212 @@
+"""Why a dyad moved: its alignment change over a period, split into what each mechanism and each event did.
+
+Every step's change of a dyad is recorded as the sum of its parts (``contrib_<mechanism>`` columns of
+the alignment table, and the events' direct pushes, one by one, in ``event_contributions``), so the
+parts of a period add up exactly to the change over it, world by world. An event also acts
+indirectly, through the mechanisms: an energy deal raises trade, which the economic mechanism then
+turns into warming. Those indirect effects are counted under the mechanism, not the event.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+
+from analysis.spread import quantiles
+from analysis.storage import package_version
+from model.files import InputError
+
+MECHANISM_LABELS = {
+    "threat": "balancing a threat",
+    "economic": "following trade and energy links",
+    "balance": "structural balance (friend of a friend)",
+    "rival": "reacting when a partner courts a rival",
+    "hedging": "hedging against a dominant patron",
+    "ties": "exercises, exchanges and technology ties",
+    "relaxation": "pull back toward the long-run baseline",
+    "noise": "random shocks",
+}
+
+
+def parse_dyad(text: str, actors: list[str], folder: Path) -> tuple[str, str]:
+    parts = text.upper().split("-")
+    if len(parts) != 2 or parts[0] == parts[1] or not all(p in actors for p in parts):
+        raise InputError(folder, "--dyad", f"two different states of {', '.join(actors)} as A-B, got {text!r}")
+    a, b = sorted(parts)
+    return a, b
+
+
+def period(dates: pd.Series, start: Any, end: Any) -> tuple[pd.Timestamp, pd.Timestamp]:
+    """The recorded dates at or before --from and --to (default: the whole run); both must lie in the run."""
+    recorded = pd.DatetimeIndex(sorted(pd.unique(dates)))
+    first, last = recorded[0], recorded[-1]
+
+    def snap(day: Any, flag: str, default: pd.Timestamp) -> pd.Timestamp:
+        if day is None:
+            return default
+        stamp = pd.Timestamp(day)
+        if not first <= stamp <= last:
+            raise InputError(flag, str(day), f"a date within the run, {first.date()} to {last.date()}")
+        return recorded[recorded.searchsorted(stamp, side="right") - 1]
+
+    begin, finish = snap(start, "--from", first), snap(end, "--to", last)
+    if begin >= finish:
+        raise InputError("--from", str(start), f"a date before --to ({finish.date()}), at least one step apart")
+    return begin, finish
+
+
+def contributions(tables: dict[str, pd.DataFrame], dyad: tuple[str, str], begin: Any, end: Any) -> pd.DataFrame:
+    """Per replicate: the dyad's alignment at both ends, and what each mechanism and event added in between.
+
+    Columns replicate, kind (level, mechanism or event), name, value. The contribution recorded at
+    a date is the change that led to it, so the period (begin, end] is summed.
+    """
+    a, b = dyad
+    align = tables["alignment"]
+    rows = align[(align["actor_a"] == a) & (align["actor_b"] == b)]
+    inside = rows[(rows["date"] > begin) & (rows["date"] <= end)]
+    mechanisms = [
+        c.removeprefix("contrib_") for c in rows.columns if c.startswith("contrib_") and c != "contrib_events"
+    ]
+    frames = []
+    for name, date in (("start", begin), ("end", end)):
+        at = rows[rows["date"] == date]
+        frames.append(
+            pd.DataFrame({"replicate": at["replicate"], "kind": "level", "name": name, "value": at["alignment"]})
+        )
+    sums = inside.groupby("replicate")[[f"contrib_{m}" for m in mechanisms]].sum()
+    for m in mechanisms:
+        frames.append(
+            pd.DataFrame(
+                {"replicate": sums.index, "kind": "mechanism", "name": m, "value": sums[f"contrib_{m}"].to_numpy()}
+            )
+        )
+    frames.append(event_sums(tables["event_contributions"], dyad, begin, end, sums.index))
+    return pd.concat(frames, ignore_index=True)
+
+
+def event_sums(table: pd.DataFrame, dyad: tuple[str, str], begin: Any, end: Any, replicates: pd.Index) -> pd.DataFrame:
+    """Each event's direct push on the dyad over the period, 0 in the worlds where it did not act."""
+    a, b = dyad
+    rows = table[(table["actor_a"] == a) & (table["actor_b"] == b) & (table["date"] > begin) & (table["date"] <= end)]
+    wide = rows.pivot_table(index="replicate", columns="event", values="contribution", aggfunc="sum")
+    wide = wide.reindex(replicates).fillna(0.0)
+    long = wide.reset_index().melt(id_vars="replicate", var_name="name", value_name="value")
+    long.insert(1, "kind", "event")
+    return long
+
+
+def summarise(parts: pd.DataFrame) -> pd.DataFrame:
+    """One row per part: mean (the parts' means add up to the mean change), median, 90 % interval and the
+    share of worlds in which it acted; the start level first, then the parts by size, the change and the end."""
+    by = ["kind", "name", "what"]
+    stats = quantiles(parts, by, "value").rename(columns={0.5: "median", 0.05: "low", 0.95: "high"})
+    grouped = parts.groupby(by)["value"]
+    stats["mean"] = grouped.mean().to_numpy()
+    stats["acted"] = grouped.apply(lambda v: (v != 0).mean()).to_numpy()
+    levels = stats[stats["kind"] == "level"].set_index("name")
+    acting = stats[(stats["kind"] != "level") & (stats["acted"] > 0)]
+    acting = acting.sort_values("mean", key=abs, ascending=False)
+    level = parts[parts["kind"] == "level"].pivot(index="replicate", columns="name", values="value")
+    change = level["end"] - level["start"]
+    total = {
+        "kind": "total",
+        "name": "change",
+        "what": "end minus start",
+        "mean": change.mean(),
+        "median": change.median(),
+        "low": change.quantile(0.05),
+        "high": change.quantile(0.95),
+        "acted": 1.0,
+    }
+    rows = [levels.loc[["start"]].reset_index(), acting, pd.DataFrame([total]), levels.loc[["end"]].reset_index()]
+    return pd.concat(rows, ignore_index=True)[["kind", "name", "what", "mean", "median", "low", "high", "acted"]]
+
+
+def markdown(summary: pd.DataFrame, meta: dict[str, Any]) -> str:
+    """The summary as a Markdown table with a title naming the dyad, period and run."""
+    run = meta["source"]
+    lines = [
+        f"{meta['dyad']} alignment from {meta['from']} to {meta['to']} "
+        f"('{run['scenario']}', {run['replicates']} replicates, seed {run['seed']})",
+        "",
+        "| Part | What | Mean | Median | 5–95 % of worlds | Acted in |",
+        "|---|---|---|---|---|---|",
+    ]
+    for r in summary.itertuples():
+        interval = f"[{r.low:+.3f}, {r.high:+.3f}]"
+        lines.append(
+            f"| {r.kind}: {r.name} | {r.what} | {r.mean:+.3f} | {r.median:+.3f} | {interval} | {r.acted:.0%} |"
+        )
+    lines += [
+        "",
+        "Means add up: start + parts = end. An event row is the event's direct push; what it does through",
+        "trade, ties or threat perceptions is counted in the mechanism rows.",
+    ]
+    return "\n".join(lines) + "\n"
+
+
+def explain(folder: Path, dyad_text: str, start: Any = None, end: Any = None) -> tuple[dict[str, Any], pd.DataFrame]:
+    """The explanation's manifest and per-replicate parts, for a results folder written by ``run.py run``."""
+    from analysis.storage import read_results
+
+    source, tables = read_results(folder)
+    if "event_contributions" not in tables:
+        raise InputError(folder, "event_contributions", "results written by powershift 0.2 or later (run it again)")
+    dyad = parse_dyad(dyad_text, source["actors"], folder)
+    begin, finish = period(tables["alignment"]["date"], start, end)
+    parts = contributions(tables, dyad, begin, finish)
+    meta = {
+        "kind": "explanation",
+        "dyad": "-".join(dyad),
+        "from": begin.date().isoformat(),
+        "to": finish.date().isoformat(),
+        "results": str(folder),
+        "source": {
+            k: source[k] for k in ("scenario", "seed", "replicates", "version", "actors", "kind") if k in source
+        },
+        "version": package_version(),
+        "written": datetime.now(UTC).isoformat(timespec="seconds"),
+    }
+    types = dict(zip(tables["events"]["event"], tables["events"]["type"], strict=True))
+    what = [
+        MECHANISM_LABELS.get(name, name) if kind == "mechanism" else types.get(name, "") if kind == "event" else ""
+        for kind, name in zip(parts["kind"], parts["name"], strict=True)
+    ]
+    return meta, parts.assign(what=what)
+
+
+def write_explanation(meta: dict[str, Any], parts: pd.DataFrame, out: Path, draw_chart: bool = True) -> pd.DataFrame:
+    """Write parts (per replicate), the summary table (CSV and Markdown) and the waterfall chart to a new folder."""
+    from analysis.charts import draw
+
+    if out.exists():
+        raise InputError(out, "--out", "a folder that does not exist yet (results are never overwritten)")
+    summary = summarise(parts)
+    out.parent.mkdir(parents=True, exist_ok=True)
+    staging = out.parent / f".{out.name}.partial-{os.getpid()}"
+    shutil.rmtree(staging, ignore_errors=True)
+    staging.mkdir()
+    try:
+        parts.to_parquet(staging / "parts.parquet", index=False)
+        summary.to_csv(staging / "contributions.csv", index=False)
+        (staging / "contributions.md").write_text(markdown(summary, meta))
+        (staging / "manifest.json").write_text(json.dumps(meta, indent=2) + "\n")
+        if draw_chart:
+            draw("explanation", ["waterfall"], meta, {"parts": parts}, staging / "charts")
+        staging.rename(out)
+    except BaseException:
+        shutil.rmtree(staging, ignore_errors=True)
+        raise
+    return summary
+
+
+def read_explanation(folder: Path) -> tuple[dict[str, Any], dict[str, pd.DataFrame]]:
+    meta = json.loads((folder / "manifest.json").read_text())
+    return meta, {"parts": pd.read_parquet(folder / "parts.parquet")}

@@ -1,0 +1,190 @@
+"""plot, compare and explain from the command line: what they write, what they print, what they refuse."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pandas as pd
+import pytest
+
+from tests.test_cli import cli, files_under
+
+SCENARIO = """title: t
+description: d
+start: 2024-01-01
+years: 2
+focus: [PAK-RUS]
+events:
+  - {id: exercise, type: joint_exercise, actors: [PAK, RUS], every: 1}
+  - {id: crude, type: energy_deal, supplier: RUS, buyer: PAK, at: 2024-07-01, volume_bn: 2}
+"""
+
+
+@pytest.fixture(scope="module")
+def results(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """One small run with charts, shared by the plot and explain tests (which never modify it)."""
+    root = tmp_path_factory.mktemp("results")
+    (root / "scenario.yaml").write_text(SCENARIO)
+    done = cli("run", "scenario.yaml", "--replicates", "4", "--seed", "2", "--out", "out", cwd=root)
+    assert done.returncode == 0, done.stderr
+    return root / "out"
+
+
+def refused(result: object, *fragments: str) -> None:
+    assert result.returncode == 2, result.stdout  # type: ignore[attr-defined]
+    line = result.stderr.strip()  # type: ignore[attr-defined]
+    assert "\n" not in line and "Traceback" not in line
+    for fragment in fragments:
+        assert fragment in line
+
+
+def test_plot_lists_and_redraws_charts_in_another_format(results: Path, tmp_path: Path) -> None:
+    listing = cli("plot", str(results), "--chart", "list", cwd=tmp_path)
+    assert listing.returncode == 0, listing.stderr
+    names = [line.split()[0] for line in listing.stdout.splitlines()]
+    assert names == ["power_shares", "bloc_power", "alignment_heatmaps", "focus_alignment", "network"]
+    done = cli("plot", str(results), "--format", "svg", "--out", "svg", "--dates", "2025-01-01", cwd=tmp_path)
+    assert done.returncode == 0, done.stderr
+    assert sorted(p.name for p in (tmp_path / "svg").iterdir()) == sorted(f"{n}.svg" for n in names)
+    assert (tmp_path / "svg" / "network.svg").read_text().lstrip().startswith("<?xml")
+
+
+def test_plot_never_replaces_a_chart_unless_asked(results: Path, tmp_path: Path) -> None:
+    chart = results / "charts" / "network.png"
+    before = chart.stat().st_mtime_ns
+    refused(cli("plot", str(results), "--chart", "network", cwd=tmp_path), "network.png", "--overwrite")
+    assert chart.stat().st_mtime_ns == before
+    copy = tmp_path / "copy"
+    copy.mkdir()
+    done = cli("plot", str(results), "--chart", "network", "--out", str(copy), cwd=tmp_path)
+    assert done.returncode == 0 and (copy / "network.png").is_file()
+    again = cli("plot", str(results), "--chart", "network", "--out", str(copy), "--overwrite", cwd=tmp_path)
+    assert again.returncode == 0, again.stderr
+
+
+@pytest.mark.parametrize(
+    ("args", "fragments"),
+    [
+        (["plot", "missing"], ["missing: RESULTS: an existing results folder"]),
+        (["plot", "RESULTS", "--chart", "pie"], ["--chart", "'pie'"]),
+        (
+            ["plot", "RESULTS", "--dates", "2030-01-01", "--out", "new"],
+            ["--dates: 2030-01-01", "2024-01-01 to 2026-01-01"],
+        ),
+        (["explain", "RESULTS", "--dyad", "PAK-XYZ"], ["--dyad", "'PAK-XYZ'"]),
+        (["explain", "RESULTS", "--dyad", "PAK-PAK"], ["--dyad"]),
+        (["explain", "RESULTS", "--dyad", "PAK-RUS", "--from", "2019-01-01"], ["--from: 2019-01-01", "within the run"]),
+        (["explain", "RESULTS", "--dyad", "PAK-RUS", "--to", "2031-01-01"], ["--to: 2031-01-01"]),
+        (["explain", "RESULTS", "--dyad", "PAK-RUS", "--from", "2025-06-01", "--to", "2025-01-01"], ["before --to"]),
+        (["explain", "missing", "--dyad", "PAK-RUS"], ["missing: RESULTS: an existing results folder"]),
+        (
+            ["compare", "missing/folder", "baseline"],
+            ["missing/folder", "an existing results folder or a scenario name"],
+        ),
+        (["compare", "baseline"], ["at least two"]),
+        (["compare", "no-such-scenario", "baseline"], ["no-such-scenario"]),
+    ],
+)
+def test_bad_input_gets_one_line_exit_2_and_writes_nothing(
+    results: Path, tmp_path: Path, args: list[str], fragments: list[str]
+) -> None:
+    before = files_under(results)
+    args = [str(results) if a == "RESULTS" else a for a in args]
+    refused(cli(*args, cwd=tmp_path), *fragments)
+    assert files_under(results) == before
+    assert files_under(tmp_path) == []
+
+
+def test_explain_names_the_events_and_mechanisms_and_adds_up(results: Path, tmp_path: Path) -> None:
+    out = tmp_path / "why"
+    done = cli("explain", str(results), "--dyad", "RUS-PAK", "--out", str(out), cwd=tmp_path)
+    assert done.returncode == 0, done.stderr
+    assert "PAK-RUS alignment from 2024-01-01 to 2026-01-01" in done.stdout
+    assert "event: crude" in done.stdout and "mechanism: ties" in done.stdout
+    table = pd.read_csv(out / "contributions.csv")
+    mean = table.set_index("name")["mean"]
+    parts = table[table.kind.isin(["mechanism", "event"])]["mean"].sum()
+    assert mean["start"] + parts == pytest.approx(mean["end"], abs=1e-12)
+    assert mean["change"] == pytest.approx(mean["end"] - mean["start"])
+    assert set(table[table.kind == "event"].name) == {"crude"}  # an exercise acts only through ties:
+    assert mean["ties"] > 0
+    assert (out / "charts" / "waterfall.png").stat().st_size > 10_000
+    assert (out / "contributions.md").read_text().count("| event:") == 1
+    redraw = cli("plot", str(out), "--format", "pdf", "--out", str(tmp_path / "pdf"), cwd=tmp_path)
+    assert redraw.returncode == 0 and (tmp_path / "pdf" / "waterfall.pdf").is_file()
+
+
+def test_explain_over_a_part_of_the_run_counts_only_that_part(results: Path, tmp_path: Path) -> None:
+    done = cli(
+        "explain", str(results), "--dyad", "PAK-RUS", "--from", "2025-01-01", "--out", str(tmp_path / "w"), cwd=tmp_path
+    )
+    assert done.returncode == 0, done.stderr
+    table = pd.read_csv(tmp_path / "w" / "contributions.csv").set_index("name")
+    align = pd.read_parquet(results / "alignment.parquet")
+    dyad = align[(align.actor_a == "PAK") & (align.actor_b == "RUS")]
+    assert table.loc["start", "mean"] == pytest.approx(dyad[dyad.date == "2025-01-01"].alignment.mean())
+    assert "crude" not in table.index or table.loc["crude", "mean"] < 0.01  # the deal's push fades after a year
+
+
+def test_explain_default_folder_is_new_inside_the_results(results: Path, tmp_path: Path) -> None:
+    first = cli("explain", str(results), "--dyad", "IND-PAK", "--no-charts", cwd=tmp_path)
+    second = cli("explain", str(results), "--dyad", "IND-PAK", "--no-charts", cwd=tmp_path)
+    assert first.returncode == 0 and second.returncode == 0, second.stderr
+    made = sorted(p.name for p in (results / "explanations").iterdir())
+    assert made == ["IND-PAK_2024-01-01_2026-01-01", "IND-PAK_2024-01-01_2026-01-01-2"]
+    for name in made:  # leave the shared results as the other tests expect them
+        for path in sorted((results / "explanations" / name).rglob("*"), reverse=True):
+            path.unlink() if path.is_file() else path.rmdir()
+        (results / "explanations" / name).rmdir()
+    (results / "explanations").rmdir()
+
+
+def test_compare_scenarios_pairs_replicates_and_writes_tables_and_charts(tmp_path: Path) -> None:
+    (tmp_path / "a.yaml").write_text(SCENARIO.replace("  - {id: crude", "  # - {id: crude"))
+    (tmp_path / "b.yaml").write_text(SCENARIO)
+    done = cli("compare", "a.yaml", "b.yaml", "--replicates", "5", "--seed", "4", "--out", "cmp", cwd=tmp_path)
+    assert done.returncode == 0, done.stderr
+    out = tmp_path / "cmp"
+    meta = json.loads((out / "manifest.json").read_text())
+    assert meta["kind"] == "comparison" and meta["paired"] and meta["scenarios"] == ["a", "b"]
+    assert {p.name for p in (out / "charts").iterdir()} == {
+        "compare_power_shares.png",
+        "compare_alignment.png",
+        "compare_end_state.png",
+    }
+    ends = pd.read_csv(out / "end_state.csv")
+    row = ends[(ends.outcome == "alignment_PAK-RUS") & (ends.scenario == "b")].iloc[0]
+    runs = {s: pd.read_parquet(out / "runs" / s / "alignment.parquet") for s in ("a", "b")}
+    final = {
+        s: t[(t.actor_a == "PAK") & (t.actor_b == "RUS") & (t.date == t.date.max())].set_index("replicate").alignment
+        for s, t in runs.items()
+    }
+    paired = final["b"] - final["a"]
+    assert row.difference == pytest.approx(paired.median())
+    assert row.difference_low == pytest.approx(paired.quantile(0.05))
+    assert row.difference_low > 0  # the energy deal warms PAK-RUS in every paired world
+    assert "| alignment_PAK-RUS |" in (out / "end_state.md").read_text()
+    assert "b − a" in done.stdout
+
+
+def test_compare_folders_with_different_seeds_is_not_paired(results: Path, tmp_path: Path) -> None:
+    (tmp_path / "scenario.yaml").write_text(SCENARIO)
+    other = cli(
+        "run", "scenario.yaml", "--replicates", "3", "--seed", "9", "--out", "other", "--no-charts", cwd=tmp_path
+    )
+    assert other.returncode == 0, other.stderr
+    done = cli("compare", str(results), "other", "--out", "cmp", "--no-charts", cwd=tmp_path)
+    assert done.returncode == 0, done.stderr
+    meta = json.loads((tmp_path / "cmp" / "manifest.json").read_text())
+    assert not meta["paired"] and meta["scenarios"] == ["out", "other"]  # one scenario: told apart by folder
+    assert "not paired" in (tmp_path / "cmp" / "end_state.md").read_text()
+
+
+def test_seed_2024_against_baseline_shows_the_russia_tilt_with_its_uncertainty(tmp_path: Path) -> None:
+    done = cli("compare", "baseline", "seed-2024", "--years", "3", "--replicates", "6", "--out", "c", cwd=tmp_path)
+    assert done.returncode == 0, done.stderr
+    ends = pd.read_csv(tmp_path / "c" / "end_state.csv").set_index(["outcome", "scenario"])
+    tilt = ends.loc[("alignment_PAK-RUS", "seed-2024")]
+    assert tilt.difference_low > 0.1 and tilt.share_higher == 1.0
+    assert ends.loc[("share_CHN", "seed-2024"), "difference_high"] < 1  # power shares barely move in 3 years

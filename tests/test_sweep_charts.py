@@ -1,0 +1,207 @@
+"""Sweep outcome charts: they draw what the runs table says, label it with units, and refuse bad choices."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import matplotlib.pyplot as plt
+import numpy as np
+import pandas as pd
+import pytest
+from matplotlib.collections import PolyCollection, QuadMesh
+from matplotlib.colors import TwoSlopeNorm
+from matplotlib.figure import Figure
+
+from analysis.charts.options import ChartOptions
+from analysis.charts.sweep import CHARTS, outcome_by_parameter, outcome_heatmap, outcome_label
+from analysis.design import build_design, parse_param
+from analysis.sweep import read_manifest, read_runs, run_sweep
+from model.files import InputError
+
+HEDGING = "actors.PAK.policy.hedging"
+RATE = "alignment.rate"
+THREAT = "mechanisms.threat.weight"
+Sweep = tuple[dict[str, Any], dict[str, pd.DataFrame]]
+
+
+def sweep(folder: Path, params: list[str], sampler: str, **fields: Any) -> Sweep:
+    base = {"scenario": "seed-2024", "params": [parse_param(p) for p in params], "sampler": sampler, "years": 3}
+    design = build_design({**base, "replicates": 3, "seed": 5, **fields}, "test")
+    run_sweep(design, folder, chunk=100)
+    return read_manifest(folder), {"runs": read_runs(folder)}
+
+
+@pytest.fixture(scope="module")
+def lhs(tmp_path_factory: pytest.TempPathFactory) -> Sweep:
+    return sweep(tmp_path_factory.mktemp("lhs") / "s", [f"{HEDGING}=0:1", f"{RATE}=0.5:2"], "lhs", samples=30)
+
+
+@pytest.fixture(scope="module")
+def grid(tmp_path_factory: pytest.TempPathFactory) -> Sweep:
+    return sweep(tmp_path_factory.mktemp("grid") / "s", [f"{THREAT}=0:2:3"], "grid")
+
+
+@pytest.fixture(scope="module")
+def grid2(tmp_path_factory: pytest.TempPathFactory) -> Sweep:
+    return sweep(tmp_path_factory.mktemp("grid2") / "s", [f"{THREAT}=0:2:3", f"{HEDGING}=0:1:2"], "grid")
+
+
+@pytest.fixture(scope="module")
+def morris(tmp_path_factory: pytest.TempPathFactory) -> Sweep:
+    return sweep(tmp_path_factory.mktemp("morris") / "s", [f"{HEDGING}=0:1", f"{RATE}=0.5:2"], "morris", samples=4)
+
+
+@pytest.fixture
+def draw():
+    """Draw a chart and close every figure it made once the test is over."""
+    figures: list[Figure] = []
+
+    def drawn(chart: Any, data: Sweep, **options: Any) -> Figure:
+        fig = chart(*data, ChartOptions(**options))
+        figures.append(fig)
+        return fig
+
+    yield drawn
+    for fig in figures:
+        plt.close(fig)
+
+
+def panels(fig: Figure) -> list[Any]:
+    return [ax for ax in fig.axes if ax.get_visible()]
+
+
+def in_bin(values: pd.Series, low: float, high: float, k: int, bins: int = 10) -> pd.Series:
+    """Independently of the chart: is each value in equal-width bin k of [low, high] (the last bin closed)?"""
+    edges = np.linspace(low, high, bins + 1)
+    upper = values <= edges[k + 1] if k == bins - 1 else values < edges[k + 1]
+    return (values >= edges[k]) & upper
+
+
+def test_outcome_by_parameter_draws_one_banded_panel_per_swept_parameter(lhs: Sweep, draw: Any) -> None:
+    fig = draw(outcome_by_parameter, lhs)
+    assert "seed-2024" in fig.get_suptitle()
+    assert "other parameters vary across their ranges" in fig.get_suptitle()
+    axes = panels(fig)
+    assert [ax.get_xlabel() for ax in axes] == [HEDGING, RATE]
+    for ax in axes:
+        assert len(ax.get_lines()) == 1
+        assert sum(isinstance(c, PolyCollection) for c in ax.collections) == 2
+    assert "(%)" in axes[0].get_ylabel()
+
+
+def test_default_outcome_is_the_share_of_the_largest_power_in_percent(lhs: Sweep, draw: Any) -> None:
+    runs = lhs[1]["runs"]
+    largest = runs.filter(like="share_").mean().idxmax()
+    ax = panels(draw(outcome_by_parameter, lhs))[0]
+    assert ax.get_ylabel().startswith(f"{largest.removeprefix('share_')} power share")
+    first = runs.loc[in_bin(runs[HEDGING], 0.0, 1.0, 0), largest]
+    x, y = ax.get_lines()[0].get_data()
+    assert x[0] == pytest.approx(0.05)
+    assert y[0] == pytest.approx(100 * first.median())
+
+
+def test_outcome_by_parameter_draws_only_the_chosen_parameters(lhs: Sweep, draw: Any) -> None:
+    axes = panels(draw(outcome_by_parameter, lhs, outcome="polarity", params=(RATE,)))
+    assert [ax.get_xlabel() for ax in axes] == [RATE]
+    assert "effective number of poles" in axes[0].get_ylabel()
+
+
+def test_a_grid_sweep_keeps_its_grid_values(grid: Sweep, draw: Any) -> None:
+    ax = panels(draw(outcome_by_parameter, grid, outcome="alignment_PAK-USA"))[0]
+    x, y = ax.get_lines()[0].get_data()
+    runs = grid[1]["runs"]
+    assert list(x) == [0.0, 1.0, 2.0]
+    assert list(y) == pytest.approx(list(runs.groupby(THREAT)["alignment_PAK-USA"].median()))
+    assert "−1 hostile … +1 allied" in ax.get_ylabel()
+
+
+def test_a_few_valued_design_keeps_its_levels_rather_than_binning_them(morris: Sweep, draw: Any) -> None:
+    ax = panels(draw(outcome_by_parameter, morris))[0]
+    levels = np.unique(morris[1]["runs"][HEDGING])
+    assert 2 <= len(levels) <= 4
+    assert list(ax.get_lines()[0].get_xdata()) == pytest.approx(list(levels))
+
+
+@pytest.mark.parametrize(
+    ("name", "units", "factor"),
+    [
+        ("share_USA", ["USA", "(%)"], 100.0),
+        ("bloc_power_0", ["bloc 0", "(%)"], 100.0),
+        ("alignment_IND-PAK", ["IND–PAK", "−1 hostile … +1 allied"], 1.0),
+        ("polarity", ["effective number of poles"], 1.0),
+        ("first_bloc_switch", ["years", "never = not counted"], 1.0),
+    ],
+)
+def test_outcome_labels_name_the_unit(name: str, units: list[str], factor: float) -> None:
+    label, scale = outcome_label(name)
+    assert all(unit in label for unit in units)
+    assert scale == factor
+
+
+def heatmap_mesh(fig: Figure) -> QuadMesh:
+    return next(c for c in fig.axes[0].collections if isinstance(c, QuadMesh))
+
+
+def test_heatmap_cells_are_the_mean_of_their_runs_and_empty_cells_are_blank(lhs: Sweep, draw: Any) -> None:
+    fig = draw(outcome_heatmap, lhs, outcome="polarity")
+    cells = heatmap_mesh(fig).get_array().reshape(10, 10)
+    runs = lhs[1]["runs"]
+    filled = 0
+    for i in range(10):
+        for j in range(10):
+            inside = in_bin(runs[RATE], 0.5, 2.0, i) & in_bin(runs[HEDGING], 0.0, 1.0, j)
+            if inside.any():
+                assert cells[i, j] == pytest.approx(runs.loc[inside, "polarity"].mean())
+                filled += 1
+            else:
+                assert np.ma.is_masked(cells[i, j])
+    assert 0 < filled < 100
+    assert fig.axes[0].get_xlabel() == HEDGING and fig.axes[0].get_ylabel() == RATE
+    assert "mean" in fig.get_suptitle() and "seed-2024" in fig.get_suptitle()
+
+
+def test_heatmap_of_a_grid_has_one_cell_per_grid_point(grid2: Sweep, draw: Any) -> None:
+    mesh = heatmap_mesh(draw(outcome_heatmap, grid2, outcome="alignment_PAK-USA"))
+    corners = mesh.get_coordinates()
+    assert list(corners[0, :, 0]) == pytest.approx([-0.5, 0.5, 1.5, 2.5])  # centred on 0, 1, 2
+    assert list(corners[:, 0, 1]) == pytest.approx([-0.5, 0.5, 1.5])  # centred on 0, 1
+    expected = grid2[1]["runs"].groupby([HEDGING, THREAT])["alignment_PAK-USA"].mean().unstack()
+    np.testing.assert_allclose(mesh.get_array().reshape(2, 3), expected.to_numpy())
+
+
+def test_heatmap_colour_bar_names_the_outcome_and_its_unit(lhs: Sweep, draw: Any) -> None:
+    share = heatmap_mesh(draw(outcome_heatmap, lhs, outcome="share_USA"))
+    assert share.colorbar.ax.get_ylabel() == "USA power share (%)"
+    assert share.get_cmap().name == "viridis"
+    alignment = heatmap_mesh(draw(outcome_heatmap, lhs, outcome="alignment_PAK-USA"))
+    assert "PAK–USA alignment" in alignment.colorbar.ax.get_ylabel()
+    assert "−1 hostile … +1 allied" in alignment.colorbar.ax.get_ylabel()
+    assert alignment.get_cmap().name == "RdBu"
+    assert isinstance(alignment.norm, TwoSlopeNorm) and alignment.norm.vcenter == 0
+    assert alignment.norm.vmin == -alignment.norm.vmax
+
+
+def test_heatmap_axes_follow_the_chosen_parameters(lhs: Sweep, draw: Any) -> None:
+    ax = draw(outcome_heatmap, lhs, params=(RATE, HEDGING)).axes[0]
+    assert (ax.get_xlabel(), ax.get_ylabel()) == (RATE, HEDGING)
+
+
+def test_heatmap_of_a_one_parameter_sweep_is_refused(grid: Sweep) -> None:
+    with pytest.raises(InputError, match="--chart: outcome_heatmap: a sweep of at least two parameters"):
+        outcome_heatmap(*grid, ChartOptions())
+
+
+@pytest.mark.parametrize("chart", [outcome_by_parameter, outcome_heatmap])
+def test_unknown_outcome_and_parameter_are_refused(lhs: Sweep, chart: Any) -> None:
+    with pytest.raises(InputError, match=r"--outcome: share_XYZ: one of: share_PAK, .*, polarity, first_bloc_switch"):
+        chart(*lhs, ChartOptions(outcome="share_XYZ"))
+    with pytest.raises(InputError, match=f"--param: nope: one of the swept parameters: {HEDGING}, {RATE}$"):
+        chart(*lhs, ChartOptions(params=("nope",)))
+    assert not plt.get_fignums()
+
+
+def test_both_charts_are_registered() -> None:
+    assert CHARTS["outcome_by_parameter"][0] is outcome_by_parameter
+    assert CHARTS["outcome_heatmap"][0] is outcome_heatmap
+    assert all(CHARTS[name][1] for name in ("outcome_by_parameter", "outcome_heatmap"))
