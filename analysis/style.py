@@ -24,6 +24,8 @@ ACTOR_COLOURS = {
 SPARE_COLOURS = ["#56B4E9", "#F0E442", "#000000", "#999999", "#882255", "#44AA99", "#117733", "#332288"]
 BLOC_COLOURS = ("#44AA99", "#882255")  # distinct from the sign colours of alignment
 POSITIVE, NEGATIVE = "#0072B2", "#D55E00"  # signs of alignment and of contributions
+# Dyads are pairs, not actors: their lines take colours no actor has (Tol's dark/olive tones), then dashes.
+DYAD_COLOURS = ("#000000", "#332288", "#999933", "#882255", "#88CCEE")
 NEUTRAL = "#332288"  # series that belong to no single actor (dyads, system measures)
 REFERENCE = "#8C8C8C"  # the first scenario of a comparison, and zero lines
 SCENARIO_STYLES = ("-", "--", ":", "-.")  # scenarios in a comparison: one line style each, actors keep colour
@@ -36,6 +38,12 @@ def actor_colour(code: str, codes: list[str]) -> str:
         return ACTOR_COLOURS[code]
     others = [c for c in codes if c not in ACTOR_COLOURS]
     return SPARE_COLOURS[others.index(code) % len(SPARE_COLOURS)]
+
+
+def dyad_style(index: int) -> tuple[str, str]:
+    """Colour and line style of the k-th dyad in a chart."""
+    colour = DYAD_COLOURS[index % len(DYAD_COLOURS)]
+    return colour, ("-", "--", ":")[index // len(DYAD_COLOURS) % 3]
 
 
 def figure(width: float = 9.0, height: float = 5.0, **kwargs: Any) -> tuple[Figure, Any]:

@@ -10,7 +10,8 @@ A sweep folder holds:
   outcome summaries of ``analysis.outcomes``), one part per chunk;
 - with ``--trajectories``: ``trajectories/``, ``alignment/``, ``metrics/``, ``events/`` parts with the
   per-step tables of ``analysis.tables`` and a ``point`` column;
-- for sobol and morris designs: ``sensitivity.csv`` and ``charts/sensitivity.png``.
+- ``charts/``: the headline outcome against each swept parameter (and over the first two), and for
+  sobol and morris designs ``sensitivity.csv`` and ``charts/sensitivity.png``.
 
 Each part is written to a temporary name and renamed, and the runs part of a chunk is written
 last, so a chunk counts as done only when everything it produces is on disk. Run k of a sweep is
@@ -174,7 +175,8 @@ def run_sweep(
     resume: bool = False,
     quiet: bool = True,
 ) -> SweepResult:
-    """Run (or finish) a sweep into ``out``; sobol and morris designs also get their sensitivity indices."""
+    """Run (or finish) a sweep into ``out``, then draw its outcome charts; sobol and morris designs also get
+    their sensitivity indices."""
     from analysis.sensitivity import write_sensitivity
 
     check_chunk(chunk)
@@ -192,11 +194,21 @@ def run_sweep(
         for finished, tables in runner.run(todo, left, quiet):
             store_chunk(out, design, finished, tables)
             ran += finished.size
+    runs = read_runs(out)
     if design.sampler in ("sobol", "morris"):
-        write_sensitivity(out, design, points, read_runs(out))
+        write_sensitivity(out, design, points, runs)
+    draw_outcome_charts(out, meta, runs)
     seconds = time.perf_counter() - clock
     write_manifest(out, {**meta, "status": "complete", "seconds": round(meta["seconds"] + seconds, 3)})
     return SweepResult(out, total, ran, seconds)
+
+
+def draw_outcome_charts(out: Path, meta: dict[str, Any], runs: pd.DataFrame) -> None:
+    """The headline outcome against the swept parameters (redraw others with ``run.py plot --outcome``)."""
+    from analysis import charts
+
+    tables = {"runs": runs}
+    charts.draw("sweep", charts.available("sweep", meta, tables), meta, tables, out / "charts")
 
 
 def read_runs(folder: Path, columns: list[str] | None = None) -> pd.DataFrame:

@@ -146,6 +146,7 @@ def event_contributions(
             "contribution": world.history.event_contributions[steps, worlds, pairs, events],
         }
     )
+    table = table.astype({"actor_a": "str", "actor_b": "str", "event": "str"})  # also when empty
     if points is not None:
         table.insert(0, "point", np.asarray(points)[worlds])
     order = ["point"] * (points is not None) + ["replicate", "step", "actor_a", "actor_b", "event"]

@@ -93,6 +93,7 @@ def history_arrays(h: History) -> dict[str, np.ndarray]:
     out["alignment"] = h.alignment
     out["trade"] = h.trade
     out["contributions"] = h.contributions
+    out["event_contributions"] = h.event_contributions
     return out
 
 

@@ -254,3 +254,26 @@ def test_a_refused_chart_leaves_the_others_unwritten(ensemble_run: Any, tmp_path
     with pytest.raises(InputError, match="--dates"):
         draw("ensemble", ["power_shares", "network"], meta, tables, tmp_path / "charts", "png", options)
     assert not (tmp_path / "charts").exists()
+
+
+def test_dyad_lines_never_borrow_an_actor_colour(ensemble_run: Any) -> None:
+    meta, tables = ensemble_run
+    fig = ensemble.focus_alignment(meta, tables, ChartOptions())
+    dyad_colours = {to_hex(line.get_color()) for line in fig.axes[0].get_lines() if "–" in line.get_label()}
+    assert len(dyad_colours) == len(meta["parameters"]["focus"])
+    assert not dyad_colours & {c.lower() for c in style.ACTOR_COLOURS.values()}
+    plt.close(fig)
+
+
+def test_bloc_chart_marks_a_change_of_most_common_membership(ensemble_run: Any) -> None:
+    meta, tables = ensemble_run
+    traj = tables["trajectories"].copy()
+    switch = traj.date.sort_values().unique()[5]
+    traj.loc[(traj.actor == "PAK") & (traj.date >= switch), "bloc"] = 1  # PAK leaves bloc 0 in every world
+    fig = ensemble.bloc_power(meta, {**tables, "trajectories": traj}, ChartOptions())
+    ax = fig.axes[0]
+    marks = [line for line in ax.get_lines() if line.get_linestyle() == ":"]
+    assert [pd.Timestamp(line.get_xdata()[0]) for line in marks] == [pd.Timestamp(switch)]
+    assert "PAK → bloc 1" in [t.get_text() for t in ax.texts]
+    assert "end CHN+RUS" in legend_texts(ax.get_legend())[0]
+    plt.close(fig)

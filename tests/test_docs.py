@@ -69,3 +69,10 @@ def test_readme_sweep_python_example_runs(tmp_path: Path, monkeypatch: pytest.Mo
     monkeypatch.chdir(tmp_path)
     exec(compile(code.replace('"samples": 200', '"samples": 4'), "README", "exec"), {})
     assert (tmp_path / "results" / "hedging-sweep" / "manifest.json").is_file()
+
+
+def test_readme_comparison_python_example_runs(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    [code] = [b for b in blocks(ROOT / "README.md", "python") if "write_comparison" in b]
+    monkeypatch.chdir(tmp_path)
+    exec(compile(code.replace("replicates=20", "replicates=3"), "README", "exec"), {})
+    assert (tmp_path / "results" / "why-pak-rus" / "charts" / "waterfall.png").is_file()

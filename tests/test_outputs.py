@@ -54,6 +54,19 @@ def test_contributions_in_the_table_add_up_to_alignment_changes() -> None:
     np.testing.assert_allclose(change, contrib, atol=1e-12)
 
 
+def test_event_contributions_split_the_events_column_event_by_event() -> None:
+    tables = run_ensemble(load_scenario("seed-2024", years=3), replicates=3, seed=2).tables
+    split = tables["event_contributions"]
+    assert split.event.nunique() > 5 and (split.contribution != 0).all()
+    keys = ["replicate", "step", "actor_a", "actor_b"]
+    summed = split.groupby(keys).contribution.sum()
+    events = tables["alignment"].set_index(keys).contrib_events
+    np.testing.assert_allclose(events.loc[summed.index], summed, atol=1e-12)
+    assert (events.drop(summed.index) == 0).all()  # no events column without an event behind it
+    one = split[(split.event == "igc-commission") & (split.actor_a == "PAK") & (split.actor_b == "RUS")]
+    assert one.contribution.sum() > 0 and one.replicate.nunique() == 3
+
+
 def pair_index(world: World, a: str, b: str) -> int:
     i, j = world.pairs
     return next(k for k in range(len(i)) if {world.codes[i[k]], world.codes[j[k]]} == {a, b})

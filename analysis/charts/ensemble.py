@@ -163,18 +163,12 @@ def focus_alignment(meta: dict[str, Any], tables: Tables, options: ChartOptions)
     align, events = tables["alignment"], tables["events"]
     dyads = focus_dyads(meta) or sorted({(r.actor_a, r.actor_b) for r in align.itertuples()})[:4]
     fig, ax = style.figure(12, 6)
-    palette = ["#000000", "#0072B2", "#D55E00", "#009E73", "#CC79A7", "#E69F00"]
     bands = meta["replicates"] > 1
     for k, (a, b) in enumerate(dyads):
         rows = align[(align.actor_a == a) & (align.actor_b == b)]
-        banded_line(
-            ax,
-            sorted(rows.date.unique()),
-            quantiles(rows, ["date"], "alignment"),
-            palette[k % len(palette)],
-            f"{a}–{b}",
-            bands,
-        )
+        colour, dash = style.dyad_style(k)
+        q = quantiles(rows, ["date"], "alignment")
+        banded_line(ax, sorted(rows.date.unique()), q, colour, f"{a}–{b}", bands, linestyle=dash)
     ax.axhline(0, color="grey", linewidth=0.8)
     listing = []
     for n, (date, group) in enumerate(first_firings(meta, events).groupby("date"), 1):
