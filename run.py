@@ -157,6 +157,33 @@ def command_explain(args: argparse.Namespace) -> None:
     print(f"-> {out}")
 
 
+def command_history(args: argparse.Namespace) -> None:
+    from analysis import history
+    from analysis.storage import default_folder
+
+    if args.out and Path(args.out).exists():
+        raise InputError(args.out, "--out", "a folder that does not exist yet (results are never overwritten)")
+    if args.calibrate:
+        out = Path(args.out) if args.out else default_folder(RESULTS_ROOT, "history-calibration")
+        out.mkdir(parents=True)
+        found = history.calibrate(out, args.samples, args.replicates or 8, args.seed, args.workers, args.quiet)
+        print(yaml_text(found), end="")
+        print(f"-> {out / 'calibration.yaml'} (score with: run.py history --calibration {out / 'calibration.yaml'})")
+        return
+    calibration = history.read_calibration(Path(args.calibration) if args.calibration else history.CALIBRATION)
+    results = history.replay(calibration, args.replicates or 50, args.seed, args.workers, args.quiet)
+    card = history.score(results, calibration)
+    if args.out:
+        history.write_replay(results, card, Path(args.out))
+    print(json.dumps(card, indent=2) if args.json else history.text(card))
+
+
+def yaml_text(data: Any) -> str:
+    import yaml
+
+    return yaml.safe_dump(data, sort_keys=False)
+
+
 def iso_date(text: str) -> dt.date:
     try:
         return dt.date.fromisoformat(text)
@@ -276,6 +303,20 @@ def parser() -> argparse.ArgumentParser:
     explain.add_argument("--out", help="new folder (default RESULTS/explanations/A-B_FROM_TO[-k])")
     explain.add_argument("--no-charts", action="store_true", help="write tables only")
     explain.set_defaults(func=command_explain)
+
+    hist = sub.add_parser("history", help="replay 2014-2024 and score it against the record (docs/VALIDATION.md)")
+    hist.add_argument("--json", action="store_true", help="print the scorecard as JSON")
+    hist.add_argument("--replicates", type=int, help="replicates (default 50; per point with --calibrate: 8)")
+    hist.add_argument("--seed", type=int, default=0, help="seed (default 0)")
+    hist.add_argument(
+        "--calibration", help="calibrated values to use (default model/data/history-2014-2024-calibration.yaml)"
+    )
+    hist.add_argument("--calibrate", action="store_true", help="recalibrate on 2014-2019 (a sweep) instead of scoring")
+    hist.add_argument("--samples", type=int, default=64, help="--calibrate: Latin-hypercube points (default 64)")
+    hist.add_argument("--out", help="new folder for the replay results and scorecard.json (or the calibration)")
+    hist.add_argument("--workers", type=int, default=1, help="local worker processes (default 1)")
+    hist.add_argument("--quiet", action="store_true", help="no progress bar")
+    hist.set_defaults(func=command_history)
 
     validate = sub.add_parser("validate", help="check scenario files without running them")
     validate.add_argument("files", nargs="+")

@@ -30,6 +30,7 @@ NEUTRAL = "#332288"  # series that belong to no single actor (dyads, system meas
 REFERENCE = "#8C8C8C"  # the first scenario of a comparison, and zero lines
 SCENARIO_STYLES = ("-", "--", ":", "-.")  # scenarios in a comparison: one line style each, actors keep colour
 DPI = 150
+TITLE_INCHES = 0.1  # the title's distance from the top edge, the same on short and tall figures
 DATA_NOTE = "Data: COW NMC v7.0, SIPRI, World Bank, national trade figures (model/data)."
 
 
@@ -75,7 +76,7 @@ def finish(fig: Figure, meta: dict[str, Any], title: str, bottom: float = 0.03, 
 
     ``tight=False`` keeps a layout the chart arranged itself (e.g. around a shared colour bar).
     """
-    fig.suptitle(f"{title}\n{subtitle(meta)}", fontsize=12, x=0.01, ha="left")
+    fig.suptitle(f"{title}\n{subtitle(meta)}", fontsize=12, x=0.01, y=1 - TITLE_INCHES / fig.get_figheight(), ha="left")
     fig.text(
         0.01,
         0.005,

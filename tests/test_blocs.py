@@ -89,6 +89,37 @@ def test_wwi_1907_entente_against_triple_alliance():
     assert all(e > minima[0][0] + 1e-12 for e, _ in minima[1:])
 
 
+# Doreian & Mrvar (2015) signed ties of the five states, window 1968-71 and 1983-86 (validation.md section 2):
+# + alliance, - militarised dispute, 0 none. Pairs absent here are 0.
+COLD_WAR = {
+    "1968-71": {
+        ("USA", "RUS"): -1,
+        ("USA", "CHN"): -1,
+        ("USA", "PAK"): +1,
+        ("RUS", "CHN"): -1,
+        ("RUS", "IND"): +1,
+        ("CHN", "IND"): -1,
+        ("IND", "PAK"): -1,
+    },
+    "1983-86": {("USA", "RUS"): -1, ("RUS", "CHN"): -1, ("RUS", "IND"): +1, ("CHN", "IND"): -1, ("IND", "PAK"): -1},
+}
+FIVE_1990_CINC = {"USA": 0.14145, "RUS": 0.12946, "CHN": 0.11182, "IND": 0.06026, "PAK": 0.01079}
+
+
+@pytest.mark.parametrize("window", sorted(COLD_WAR))
+@pytest.mark.parametrize("sized", [False, True])
+def test_cold_war_ties_put_usa_china_pakistan_against_ussr_india(window: str, sized: bool) -> None:
+    """The known post-1971 alignment (the Indo-Soviet treaty against the US-China-Pakistan axis) is the
+    global minimum whether the states are weighted equally or by their (1990) CINC."""
+    codes = list(FIVE_1990_CINC)
+    idx = {c: i for i, c in enumerate(codes)}
+    propensity = symmetric(5, {(idx[a], idx[b]): v for (a, b), v in COLD_WAR[window].items()})
+    sizes = np.array(list(FIVE_1990_CINC.values())) if sized else np.ones(5)
+    sides, _ = blocs.global_minimum(sizes[None], propensity[None])
+    with_usa = {c for c, side in zip(codes, sides[0], strict=True) if side == sides[0][0]}
+    assert with_usa == {"USA", "CHN", "PAK"}
+
+
 def test_all_positive_propensities_give_one_coalition():
     rng = np.random.default_rng(3)
     n = 6

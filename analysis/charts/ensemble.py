@@ -162,7 +162,7 @@ def focus_alignment(meta: dict[str, Any], tables: Tables, options: ChartOptions)
     """How the dyads the scenario is about move, with the scenario's events marked."""
     align, events = tables["alignment"], tables["events"]
     dyads = focus_dyads(meta) or sorted({(r.actor_a, r.actor_b) for r in align.itertuples()})[:4]
-    fig, ax = style.figure(12, 6)
+    fig, ax = style.figure(12.5, 6.5 + 0.25 * (len(dyads) // 6))
     bands = meta["replicates"] > 1
     for k, (a, b) in enumerate(dyads):
         rows = align[(align.actor_a == a) & (align.actor_b == b)]
@@ -186,13 +186,14 @@ def focus_alignment(meta: dict[str, Any], tables: Tables, options: ChartOptions)
     ax.set_ylim(-1.05, 1.12)
     ax.set_ylabel("Alignment (−1 hostile … +1 allied)")
     style.date_axis(ax)
-    ax.legend(*legend_entries(ax, bands), loc="upper left", bbox_to_anchor=(1.01, 1.0), frameon=False)
+    handles, labels = legend_entries(ax, bands)
+    ax.legend(handles, labels, loc="upper center", bbox_to_anchor=(0.5, -0.1), ncols=min(6, len(labels)), frameon=False)
     if listing:
-        more = [f"    … {len(listing) - 30} more lines"] if len(listing) > 30 else []
+        more = [f"    … {len(listing) - 40} more lines"] if len(listing) > 40 else []
         ax.text(
             1.02,
-            0.55,
-            "Events (first firing in ≥ half of worlds)\n" + "\n".join(listing[:30] + more),
+            1.0,
+            "Events (first firing in ≥ half of worlds)\n" + "\n".join(listing[:40] + more),
             transform=ax.transAxes,
             va="top",
             ha="left",

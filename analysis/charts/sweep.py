@@ -54,6 +54,9 @@ def sensitivity(meta: dict[str, Any], tables: Tables, options: ChartOptions) -> 
     for ax in axes.ravel()[len(outcomes) :]:
         ax.set_visible(False)
     unit = "share of outcome variance" if "S1" in kinds else "outcome units (mean |elementary effect|)"
+    if "S1" in kinds:  # shares of variance: estimates far outside [0, 1] only say "unreliable", shown clipped
+        for ax in axes.ravel():
+            ax.set_xlim(-0.15, 1.15)
     for ax in axes[-1]:
         ax.set_xlabel(unit, fontsize=8)
     handles, labels = axes[0, 0].get_legend_handles_labels()

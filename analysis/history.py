@@ -1,0 +1,388 @@
+"""The historical replay: start in 2014, feed in the decade's real events, and score the result against the record.
+
+The record is ``model/data/history-2014-2024-checks.yaml``: reference capability components for
+2014, 2019 and 2022, and documented expectations (each with its sources) for the direction of
+dyads' alignment, their sign, and trade. A check passes when the *median* world meets it. Every
+score is set beside the naive forecast that nothing changes after 2014 (persistence): the
+start-year capability shares carried forward, alignment and trade frozen at their 2014 values.
+
+Free parameters are calibrated on 2014→2019 only (``calibrate``: a Latin-hypercube sweep, the
+point with the lowest calibration loss wins), and the scorecard reports 2019→2024 separately, so
+it says how the model does on years it was not tuned to.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+from pathlib import Path
+from typing import Any, Literal
+
+import numpy as np
+import pandas as pd
+import yaml
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
+
+from model.files import InputError, first_error, read_mapping
+from model.power import COMPONENTS, capability, power_shares
+
+DATA = Path(__file__).resolve().parent.parent / "model" / "data"
+CHECKS = DATA / "history-2014-2024-checks.yaml"
+CALIBRATION = DATA / "history-2014-2024-calibration.yaml"
+SCENARIO = "history-2014-2024"
+PERIODS = ("calibration", "validation")
+COMPONENT_FIELDS = {
+    "military": "milex_bn",
+    "personnel": "milper_k",
+    "industry": "iron_steel_mt",
+    "energy": "energy_mtce",
+    "population": "population_m",
+    "urban_population": "urban_population_m",
+    "gdp": "gdp_bn",
+}
+# Calibrated on 2014→2019: the rates and elasticities that no data fix (defaults, ODD §4, inside the ranges).
+CALIBRATED = {
+    "alignment.rate": (0.05, 0.8),
+    "mechanisms.relaxation.rate": (0.1, 1.6),
+    "economy.industry_elasticity": (0.2, 1.5),
+    "economy.energy_elasticity": (0.2, 1.2),
+}
+
+
+class Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", populate_by_name=True)
+
+
+class Check(Strict):
+    name: str
+    kind: Literal["alignment_change", "alignment_sign", "trade_change"]
+    dyad: str
+    start: dt.date = Field(alias="from")
+    end: dt.date = Field(alias="to")
+    expected: Literal["warmer", "cooler", "hostile", "friendly", "up", "down"]
+    threshold: float = Field(0.0, ge=0)
+    evidence: str
+    source: str
+
+
+class Period(Strict):
+    start: dt.date = Field(alias="from")
+    end: dt.date = Field(alias="to")
+
+
+class Capability(Strict):
+    note: str
+    years: dict[int, dict[str, dict[str, float]]]
+    sources: dict[str, str]
+
+
+class Record(Strict):
+    name: str
+    description: str
+    periods: dict[str, Period]
+    capability: Capability
+    checks: list[Check]
+
+
+def read_record(path: Path = CHECKS) -> Record:
+    try:
+        return Record.model_validate(read_mapping(path))
+    except ValidationError as exc:
+        raise InputError(path, *first_error(exc)) from None
+
+
+def period_of(check: Check, record: Record) -> str:
+    """The sub-period a check belongs to, or 'whole' when it spans both (trade: no 2019 data)."""
+    for name, period in record.periods.items():
+        if check.start >= period.start and check.end <= period.end:
+            return name
+    return "whole"
+
+
+def reference_shares(record: Record, year: int, codes: list[str], weights: dict[str, float]) -> np.ndarray:
+    """Power shares built from the observed components with the model's own composite.
+
+    Urban population is held at its first year's level: the NMC series breaks in 2016/17 and the
+    model holds it constant too. Military spending stands in for the model's capability stock
+    (proportional to spending in a steady state).
+    """
+    first = min(record.capability.years)
+    rows = record.capability.years[year]
+    components = {c: np.array([[rows[code][COMPONENT_FIELDS[c]] for code in codes]], dtype=float) for c in COMPONENTS}
+    components["urban_population"] = np.array(
+        [[record.capability.years[first][code]["urban_population_m"] for code in codes]], dtype=float
+    )
+    w = {c: np.array([weights[c]]) for c in COMPONENTS}
+    return power_shares(capability(components, w, np.zeros(len(codes)), np.zeros(1)))[0]
+
+
+def at(table: pd.DataFrame, day: dt.date) -> pd.DataFrame:
+    """Rows at the last recorded date on or before ``day``."""
+    dates = pd.DatetimeIndex(sorted(table["date"].unique()))
+    stamp = dates[dates.searchsorted(pd.Timestamp(day), side="right") - 1]
+    return table[table["date"] == stamp]
+
+
+def dyad_series(table: pd.DataFrame, dyad: str, day: dt.date, column: str) -> pd.Series:
+    a, b = sorted(dyad.split("-"))
+    rows = at(table, day)
+    return rows[(rows["actor_a"] == a) & (rows["actor_b"] == b)].set_index("replicate")[column]
+
+
+def holds(check: Check, value: Any) -> Any:
+    """Whether a check's measure meets its expectation: the level at the end for a sign check, the change
+    for a direction check, the ratio end/start for trade (works on numbers and on series of worlds)."""
+    if check.kind == "alignment_sign":
+        return value < 0 if check.expected == "hostile" else value > 0
+    if check.kind == "alignment_change":
+        return (value if check.expected == "warmer" else -value) >= check.threshold
+    return value >= check.threshold if check.expected == "up" else value <= 1 / check.threshold
+
+
+def measure(check: Check, alignment: pd.DataFrame) -> tuple[pd.Series, float]:
+    """A check's measure in every world, and what persistence (nothing changes after the start) gives."""
+    column = "trade" if check.kind == "trade_change" else "alignment"
+    end = dyad_series(alignment, check.dyad, check.end, column)
+    if check.kind == "alignment_sign":
+        return end, float(dyad_series(alignment, check.dyad, alignment["date"].min().date(), column).median())
+    start = dyad_series(alignment, check.dyad, check.start, column)
+    return (end - start, 0.0) if check.kind == "alignment_change" else (end / start, 1.0)
+
+
+def score_check(check: Check, alignment: pd.DataFrame) -> dict[str, Any]:
+    """The median world's measure for one check, whether it passes, and whether persistence would."""
+    values, persistence = measure(check, alignment)
+    simulated = float(values.median())
+    return {
+        "name": check.name,
+        "kind": check.kind,
+        "dyad": check.dyad,
+        "from": check.start.isoformat(),
+        "to": check.end.isoformat(),
+        "expected": check.expected,
+        "threshold": check.threshold,
+        "simulated": round(simulated, 4),
+        "worlds_agreeing": round(float(holds(check, values).mean()), 3),
+        "ok": bool(holds(check, simulated)),
+        "baseline_ok": bool(holds(check, persistence)),
+        "source": check.source,
+    }
+
+
+def capability_errors(
+    record: Record, trajectories: pd.DataFrame, codes: list[str], weights: dict[str, float], years: tuple[int, int]
+) -> dict[str, Any]:
+    """Mean absolute error (percentage points) of each state's share change over ``years``: the model's
+    median change against the record's, and persistence (no change) against the record's."""
+    first, last = years
+    observed = 100 * (reference_shares(record, last, codes, weights) - reference_shares(record, first, codes, weights))
+    begin = at(trajectories, dt.date(first, 1, 1)).set_index(["replicate", "actor"])["power_share"]
+    end = at(trajectories, dt.date(last, 1, 1)).set_index(["replicate", "actor"])["power_share"]
+    change = (100 * (end - begin)).groupby("actor").median()
+    simulated = np.array([change[c] for c in codes])
+    return {
+        "years": f"{first}-{last}",
+        "capability_share_mae": round(float(np.mean(np.abs(simulated - observed))), 4),
+        "baseline_capability_share_mae": round(float(np.mean(np.abs(observed))), 4),
+        "observed_change_pp": {c: round(float(v), 3) for c, v in zip(codes, observed, strict=True)},
+        "simulated_change_pp": {c: round(float(v), 3) for c, v in zip(codes, simulated, strict=True)},
+    }
+
+
+def summary(rows: list[dict[str, Any]]) -> dict[str, Any]:
+    n = len(rows)
+    return {
+        "checks": n,
+        "hit_rate": round(sum(r["ok"] for r in rows) / n, 4) if n else None,
+        "baseline_hit_rate": round(sum(r["baseline_ok"] for r in rows) / n, 4) if n else None,
+    }
+
+
+def scorecard(
+    record: Record, tables: dict[str, pd.DataFrame], codes: list[str], weights: dict[str, float]
+) -> dict[str, Any]:
+    """Every check scored, summarised for the whole replay and for each period."""
+    rows = [{**score_check(c, tables["alignment"]), "period": period_of(c, record)} for c in record.checks]
+    years = sorted(record.capability.years)
+    cap_years = {
+        "calibration": (years[0], record.periods["calibration"].end.year),
+        "validation": (record.periods["calibration"].end.year, years[-1]),
+        "whole": (years[0], years[-1]),
+    }
+    capability = {k: capability_errors(record, tables["trajectories"], codes, weights, y) for k, y in cap_years.items()}
+    periods = {
+        name: {**summary([r for r in rows if r["period"] == name]), **capability[name]} for name in (*PERIODS, "whole")
+    }
+    periods["whole"].update({"note": "trade checks: no 2019 trade figures exist, so they span 2014-2024"})
+    return {
+        **summary(rows),
+        "capability_share_mae": capability["whole"]["capability_share_mae"],
+        "baseline_capability_share_mae": capability["whole"]["baseline_capability_share_mae"],
+        "periods": periods,
+        "checks": rows,
+    }
+
+
+def read_calibration(path: Path = CALIBRATION) -> dict[str, Any]:
+    calibration = read_mapping(path)
+    values = calibration.get("values")
+    if not isinstance(values, dict) or not values:
+        raise InputError(path, "values", "a mapping of parameter paths to calibrated values")
+    return calibration
+
+
+def replay(calibration: dict[str, Any], replicates: int, seed: int, workers: int = 1, quiet: bool = True) -> Any:
+    """The replay ensemble with the calibrated values."""
+    from analysis.ensemble import run_ensemble
+    from model.scenario import load_scenario
+
+    overrides = tuple(f"{path}={value}" for path, value in calibration["values"].items())
+    scenario = load_scenario(SCENARIO, overrides)
+    return run_ensemble(scenario, replicates, seed, overrides=overrides, workers=workers, quiet=quiet)
+
+
+def power_weights(scenario: Any) -> dict[str, float]:
+    return {c: float(getattr(scenario.spec.power, c)) for c in COMPONENTS}
+
+
+def score(results: Any, calibration: dict[str, Any], record: Record | None = None) -> dict[str, Any]:
+    """The scorecard of a replay ensemble, with what it was run with."""
+    record = record or read_record()
+    scenario = results.scenario
+    card = scorecard(record, results.tables, scenario.actors.codes, power_weights(scenario))
+    return {
+        "scenario": scenario.name,
+        "replicates": results.replicates,
+        "seed": results.seed,
+        "calibration": calibration["values"],
+        **card,
+    }
+
+
+def start_state(scenario: Any) -> tuple[dict[str, float], dict[str, float]]:
+    """The replay's 2014 power shares and dyad alignments (the same in every world)."""
+    from model.world import World, world_seed
+
+    world = World(scenario, [world_seed(0, 0)], record_contributions=False)
+    codes = world.codes
+    shares = {c: float(world.shares[0, k]) for k, c in enumerate(codes)}
+    alignment = {
+        "-".join(sorted((codes[i], codes[j]))): float(world.alignment0[0, i, j])
+        for i, j in zip(*world.pairs, strict=True)
+    }
+    world.release()
+    return shares, alignment
+
+
+def calibration_loss(record: Record, runs: pd.DataFrame, scenario: Any) -> pd.Series:
+    """Per sweep point (its median world at 2019): the share of calibration checks missed plus the
+    capability error relative to persistence's, so persistence scores 1 + (1 − its hit rate)."""
+    codes, weights = scenario.actors.codes, power_weights(scenario)
+    shares, alignment = start_state(scenario)
+    checks = [c for c in record.checks if period_of(c, record) == "calibration"]
+    first, last = min(record.capability.years), record.periods["calibration"].end.year
+    observed = 100 * (reference_shares(record, last, codes, weights) - reference_shares(record, first, codes, weights))
+    base_error = float(np.mean(np.abs(observed)))
+    medians = runs.groupby("point").median(numeric_only=True)
+    losses = {}
+    for point, row in medians.iterrows():
+        missed = sum(not passes(check, row[f"alignment_{dyad_key(check.dyad)}"], alignment) for check in checks)
+        simulated = np.array([100 * (row[f"share_{c}"] - shares[c]) for c in codes])
+        losses[point] = missed / max(len(checks), 1) + float(np.mean(np.abs(simulated - observed))) / base_error
+    return pd.Series(losses, name="loss")
+
+
+def dyad_key(dyad: str) -> str:
+    return "-".join(sorted(dyad.split("-")))
+
+
+def passes(check: Check, value: float, start: dict[str, float]) -> bool:
+    """Whether an alignment check holds for an end value, given the dyads' 2014 alignment."""
+    return bool(holds(check, value if check.kind == "alignment_sign" else value - start[dyad_key(check.dyad)]))
+
+
+def calibrate(
+    out: Path, samples: int, replicates: int, seed: int, workers: int = 1, quiet: bool = True
+) -> dict[str, Any]:
+    """Sweep the calibrated parameters over 2014→2019 (Latin hypercube) and keep the point of least loss."""
+    from analysis.design import Param, build_design
+    from analysis.sweep import read_runs, run_sweep
+    from model.scenario import load_scenario
+
+    record = read_record()
+    dyads = sorted({dyad_key(c.dyad) for c in record.checks})
+    settings = {
+        "scenario": SCENARIO,
+        "years": (record.periods["calibration"].end - record.periods["calibration"].start).days / 365.25,
+        "params": [Param(path=p, low=lo, high=hi) for p, (lo, hi) in CALIBRATED.items()],
+        "sampler": "lhs",
+        "samples": samples,
+        "replicates": replicates,
+        "seed": seed,
+        "set": [f"focus=[{', '.join(dyads)}]"],
+    }
+    design = build_design(settings, "run.py history --calibrate")
+    run_sweep(design, out / "sweep", chunk=500, workers=workers, quiet=quiet)
+    runs = read_runs(out / "sweep")
+    loss = calibration_loss(record, runs, load_scenario(SCENARIO, tuple(settings["set"])))
+    best = int(loss.idxmin())
+    point = runs[runs["point"] == best].iloc[0]
+    procedure = {
+        "command": f"run.py history --calibrate --samples {samples} --replicates {replicates} --seed {seed}",
+        "period": f"{record.periods['calibration'].start} to {record.periods['calibration'].end}",
+        "sampler": "lhs",
+        "samples": samples,
+        "replicates": replicates,
+        "seed": seed,
+        "ranges": {p: list(r) for p, r in CALIBRATED.items()},
+        "loss": "share of calibration checks missed by the median world + capability-share MAE / persistence's MAE",
+        "persistence_loss": round(1 + 1 - persistence_hit_rate(record), 4),
+    }
+    calibration = {
+        "values": {p: round(float(point[p]), 6) for p in CALIBRATED},
+        "loss": round(float(loss[best]), 4),
+        "procedure": procedure,
+    }
+    (out / "calibration.yaml").write_text(yaml.safe_dump(calibration, sort_keys=False))
+    loss.to_frame().rename_axis("point").to_csv(out / "losses.csv")
+    return calibration
+
+
+def persistence_hit_rate(record: Record) -> float:
+    """Calibration-period hit rate of 'nothing changes' (sign checks judged on the 2014 state)."""
+    from model.scenario import load_scenario
+
+    _, alignment = start_state(load_scenario(SCENARIO))
+    checks = [c for c in record.checks if period_of(c, record) == "calibration"]
+    return sum(passes(c, alignment[dyad_key(c.dyad)], alignment) for c in checks) / max(len(checks), 1)
+
+
+def write_replay(results: Any, card: dict[str, Any], out: Path) -> None:
+    """The replay's results folder (tables, charts) with its scorecard.json."""
+    from analysis.charts import draw_all
+    from analysis.storage import manifest, write_results
+
+    def extras(folder: Path) -> None:
+        (folder / "scorecard.json").write_text(json.dumps(card, indent=2) + "\n")
+        draw_all(manifest(results, "parquet"), results.tables, folder / "charts")
+
+    write_results(results, out, "parquet", extras)
+
+
+def text(card: dict[str, Any]) -> str:
+    """The scorecard for a terminal: each check (model and persistence), then each period's summary."""
+    lines = [f"Replay {card['scenario']}: {card['replicates']} replicates, seed {card['seed']}", ""]
+    for check in card["checks"]:
+        mark = "ok  " if check["ok"] else "MISS"
+        base = "ok  " if check["baseline_ok"] else "miss"
+        lines.append(f"{mark} (persistence {base}) {check['period']:11s} {check['name']}  [{check['simulated']:+.3f}]")
+    lines.append("")
+    for name, p in card["periods"].items():
+        rate = "—" if p["hit_rate"] is None else f"{p['hit_rate']:.0%}"
+        base = "—" if p["baseline_hit_rate"] is None else f"{p['baseline_hit_rate']:.0%}"
+        lines.append(
+            f"{name:11s} checks {p['checks']:2d}: hit rate {rate} (persistence {base}); capability share change "
+            f"{p['years']}: MAE {p['capability_share_mae']:.2f} pp "
+            f"(persistence {p['baseline_capability_share_mae']:.2f} pp)"
+        )
+    return "\n".join(lines)

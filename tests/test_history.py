@@ -1,0 +1,191 @@
+"""The 2014-2024 replay: its record file, its scoring rules, calibration and the command line."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+import yaml
+
+from analysis import history
+from model.actors import load_actor_set
+from model.scenario import load_scenario
+from tests.test_cli import cli, files_under
+
+CODES = ["PAK", "RUS", "IND", "USA", "CHN"]
+
+
+def test_record_is_complete_and_sourced() -> None:
+    record = history.read_record()
+    assert set(record.periods) == {"calibration", "validation"}
+    assert record.periods["calibration"].end == record.periods["validation"].start
+    assert sorted(record.capability.years)[0] == 2014
+    for year, rows in record.capability.years.items():
+        assert set(rows) == set(CODES), year
+        for code, values in rows.items():
+            assert set(values) == set(history.COMPONENT_FIELDS.values()), (year, code)
+    assert set(record.capability.sources) == set(history.COMPONENT_FIELDS.values())
+    kinds = {c.kind for c in record.checks}
+    assert kinds == {"alignment_change", "alignment_sign", "trade_change"}
+    for check in record.checks:
+        a, b = check.dyad.split("-")
+        assert {a, b} <= set(CODES) and a != b, check.name
+        assert check.source.strip() and check.evidence.strip(), check.name
+        assert dt.date(2014, 1, 1) <= check.start < check.end <= dt.date(2024, 1, 1), check.name
+    periods = {history.period_of(c, record) for c in record.checks}
+    assert periods == {"calibration", "validation", "whole"}
+
+
+def test_the_replay_starts_from_2014_data() -> None:
+    scenario = load_scenario(history.SCENARIO)
+    assert scenario.spec.start == dt.date(2014, 1, 1) and scenario.spec.years == 10
+    assert scenario.actors.spec.name == "five-2014"
+    assert load_actor_set("five-2014").spec.year == 2014
+
+
+def test_reference_shares_use_the_models_composite() -> None:
+    record = history.read_record()
+    weights = history.power_weights(load_scenario(history.SCENARIO))
+    for year in record.capability.years:
+        shares = history.reference_shares(record, year, CODES, weights)
+        assert shares.sum() == pytest.approx(1.0) and (shares > 0).all()
+    start, _ = history.start_state(load_scenario(history.SCENARIO))
+    modelled = np.array([start[c] for c in CODES])
+    observed = history.reference_shares(record, 2014, CODES, weights)
+    assert np.abs(modelled - observed).max() < 0.025  # the 2014 start is the record's 2014
+
+
+def table(rows: list[tuple[str, int, float, float]]) -> pd.DataFrame:
+    """An alignment table for dyad PAK-RUS: (date, replicate, alignment, trade)."""
+    frame = pd.DataFrame(rows, columns=["date", "replicate", "alignment", "trade"])
+    return frame.assign(date=pd.to_datetime(frame["date"]), actor_a="PAK", actor_b="RUS")
+
+
+ALIGNMENT = table(
+    [
+        ("2014-01-01", 0, 0.10, 1.0),
+        ("2014-01-01", 1, 0.10, 1.0),
+        ("2014-01-01", 2, 0.10, 1.0),
+        ("2019-01-01", 0, 0.30, 3.0),
+        ("2019-01-01", 1, 0.05, 0.9),
+        ("2019-01-01", 2, 0.20, 2.5),
+    ]
+)
+
+
+def check(kind: str, expected: str, threshold: float = 0.0) -> history.Check:
+    return history.Check.model_validate(
+        {
+            "name": "n",
+            "kind": kind,
+            "dyad": "RUS-PAK",
+            "from": "2014-01-01",
+            "to": "2019-01-01",
+            "expected": expected,
+            "threshold": threshold,
+            "evidence": "e",
+            "source": "s",
+        }
+    )
+
+
+@pytest.mark.parametrize(
+    ("kind", "expected", "threshold", "simulated", "ok", "baseline_ok", "agreeing"),
+    [
+        ("alignment_change", "warmer", 0.02, 0.10, True, False, 2 / 3),
+        ("alignment_change", "cooler", 0.02, 0.10, False, False, 1 / 3),
+        ("alignment_change", "warmer", 0.15, 0.10, False, False, 1 / 3),
+        ("alignment_sign", "friendly", 0.0, 0.20, True, True, 1.0),
+        ("alignment_sign", "hostile", 0.0, 0.20, False, False, 0.0),
+        ("trade_change", "up", 2.0, 2.5, True, False, 2 / 3),
+        ("trade_change", "down", 2.0, 2.5, False, False, 0.0),
+    ],
+)
+def test_a_check_passes_when_the_median_world_meets_it(kind, expected, threshold, simulated, ok, baseline_ok, agreeing):
+    scored = history.score_check(check(kind, expected, threshold), ALIGNMENT)
+    assert scored["simulated"] == pytest.approx(simulated)
+    assert scored["ok"] is ok and scored["baseline_ok"] is baseline_ok
+    assert scored["worlds_agreeing"] == pytest.approx(agreeing, abs=1e-3)
+
+
+def test_capability_error_compares_changes_with_the_record() -> None:
+    record = history.read_record()
+    weights = history.power_weights(load_scenario(history.SCENARIO))
+    ref = {y: history.reference_shares(record, y, CODES, weights) for y in (2014, 2019)}
+    rows = []
+    for year, shares in ref.items():  # a "model" that reproduces the record exactly, in two worlds
+        for r in range(2):
+            rows += [(pd.Timestamp(year, 1, 1), r, c, s) for c, s in zip(CODES, shares, strict=True)]
+    perfect = pd.DataFrame(rows, columns=["date", "replicate", "actor", "power_share"])
+    errors = history.capability_errors(record, perfect, CODES, weights, (2014, 2019))
+    assert errors["capability_share_mae"] == pytest.approx(0.0, abs=1e-9)
+    expected = 100 * np.abs(ref[2019] - ref[2014]).mean()
+    assert errors["baseline_capability_share_mae"] == pytest.approx(expected, abs=1e-4)
+
+
+@pytest.fixture(scope="module")
+def scorecard(tmp_path_factory: pytest.TempPathFactory) -> tuple[dict, Path]:
+    root = tmp_path_factory.mktemp("history")
+    done = cli("history", "--json", "--replicates", "6", "--out", "replay", cwd=root)
+    assert done.returncode == 0, done.stderr
+    return json.loads(done.stdout), root / "replay"
+
+
+def test_history_json_has_the_scorecard_keys(scorecard: tuple[dict, Path]) -> None:
+    card, _ = scorecard
+    for key in ("hit_rate", "baseline_hit_rate", "capability_share_mae", "baseline_capability_share_mae", "checks"):
+        assert key in card
+    assert set(card["periods"]) == {"calibration", "validation", "whole"}
+    assert len(card["checks"]) == len(history.read_record().checks)
+    for item in card["checks"]:
+        assert {"name", "expected", "simulated", "ok", "source"} <= set(item)
+    rates = [c["ok"] for c in card["checks"]]
+    assert card["hit_rate"] == pytest.approx(sum(rates) / len(rates), abs=1e-4)
+    assert card["calibration"] == history.read_calibration()["values"]
+
+
+def test_history_out_keeps_the_replay_and_its_scorecard(scorecard: tuple[dict, Path]) -> None:
+    card, out = scorecard
+    assert json.loads((out / "scorecard.json").read_text()) == card
+    assert (out / "charts" / "focus_alignment.png").is_file()
+    meta = json.loads((out / "manifest.json").read_text())
+    assert meta["scenario"] == "history-2014-2024" and meta["overrides"]
+
+
+def test_history_text_names_every_check_and_period(tmp_path: Path) -> None:
+    done = cli("history", "--replicates", "2", cwd=tmp_path)
+    assert done.returncode == 0, done.stderr
+    assert "calibration" in done.stdout and "validation" in done.stdout and "persistence" in done.stdout
+    assert files_under(tmp_path) == []  # printing writes nothing
+
+
+def test_calibration_keeps_the_point_of_least_loss(tmp_path: Path) -> None:
+    out = tmp_path / "cal"
+    out.mkdir()
+    found = history.calibrate(out, samples=6, replicates=2, seed=3)
+    losses = pd.read_csv(out / "losses.csv")
+    assert found["loss"] == pytest.approx(losses["loss"].min(), abs=1e-4)
+    for path, (low, high) in history.CALIBRATED.items():
+        assert low <= found["values"][path] <= high
+    assert yaml.safe_load((out / "calibration.yaml").read_text())["values"] == found["values"]
+    assert (out / "sweep" / "manifest.json").is_file()
+
+
+def test_committed_calibration_is_what_the_documented_procedure_gives(tmp_path: Path) -> None:
+    committed = history.read_calibration()
+    procedure = committed["procedure"]
+    out = tmp_path / "again"
+    out.mkdir()
+    again = history.calibrate(out, procedure["samples"], procedure["replicates"], procedure["seed"])
+    assert again["values"] == committed["values"] and again["loss"] == committed["loss"]
+
+
+def test_bad_calibration_file_is_refused(tmp_path: Path) -> None:
+    (tmp_path / "cal.yaml").write_text("values: 3\n")
+    done = cli("history", "--calibration", "cal.yaml", cwd=tmp_path)
+    assert done.returncode == 2 and "cal.yaml: values:" in done.stderr
+    assert files_under(tmp_path) == [tmp_path / "cal.yaml"]
