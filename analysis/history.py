@@ -386,3 +386,36 @@ def text(card: dict[str, Any]) -> str:
             f"(persistence {p['baseline_capability_share_mae']:.2f} pp)"
         )
     return "\n".join(lines)
+
+
+def measure_text(check: dict[str, Any]) -> str:
+    """A check's median measure as a reader expects it: a level, a change, or a trade ratio."""
+    value = check["simulated"]
+    if check["kind"] == "trade_change":
+        return f"×{value:.2f}"
+    return f"{value:+.3f}" + (" change" if check["kind"] == "alignment_change" else " level")
+
+
+def markdown(card: dict[str, Any]) -> str:
+    """The scorecard as the Markdown tables docs/VALIDATION.md shows (a test keeps them equal)."""
+    lines = [
+        "| period | checks | hit rate | persistence | capability years | share-change MAE (pp) | persistence (pp) |",
+        "|---|---|---|---|---|---|---|",
+    ]
+    for name, p in card["periods"].items():
+        lines.append(
+            f"| {name} | {p['checks']} | {p['hit_rate']:.0%} | {p['baseline_hit_rate']:.0%} | {p['years']} "
+            f"| {p['capability_share_mae']:.2f} | {p['baseline_capability_share_mae']:.2f} |"
+        )
+    lines += [
+        "",
+        "| period | check | median world | worlds agreeing | model | persistence |",
+        "|---|---|---|---|---|---|",
+    ]
+    for c in card["checks"]:
+        mark = {True: "hit", False: "miss"}
+        lines.append(
+            f"| {c['period']} | {c['name']} | {measure_text(c)} | {c['worlds_agreeing']:.0%} "
+            f"| {mark[c['ok']]} | {mark[c['baseline_ok']]} |"
+        )
+    return "\n".join(lines) + "\n"

@@ -189,3 +189,12 @@ def test_bad_calibration_file_is_refused(tmp_path: Path) -> None:
     done = cli("history", "--calibration", "cal.yaml", cwd=tmp_path)
     assert done.returncode == 2 and "cal.yaml: values:" in done.stderr
     assert files_under(tmp_path) == [tmp_path / "cal.yaml"]
+
+
+def test_validation_document_shows_the_current_scorecard() -> None:
+    """docs/VALIDATION.md quotes the scorecard of `run.py history` (50 replicates, seed 0) exactly."""
+    text = (Path(__file__).resolve().parent.parent / "docs" / "VALIDATION.md").read_text()
+    quoted = text.split("tests/test_history.py keeps it current -->\n", 1)[1].split("<!-- /scorecard -->", 1)[0]
+    calibration = history.read_calibration()
+    card = history.score(history.replay(calibration, 50, 0), calibration)
+    assert quoted == history.markdown(card)
