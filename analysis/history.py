@@ -16,7 +16,7 @@ from __future__ import annotations
 import datetime as dt
 import json
 from pathlib import Path
-from typing import Any, Literal
+from typing import TYPE_CHECKING, Any, Literal
 
 import numpy as np
 import pandas as pd
@@ -25,6 +25,10 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from model.files import InputError, first_error, read_mapping
 from model.power import COMPONENTS, capability, power_shares
+
+if TYPE_CHECKING:
+    from analysis.ensemble import Results
+    from model.scenario import Scenario
 
 DATA = Path(__file__).resolve().parent.parent / "model" / "data"
 CHECKS = DATA / "history-2014-2024-checks.yaml"
@@ -231,7 +235,7 @@ def read_calibration(path: Path = CALIBRATION) -> dict[str, Any]:
     return calibration
 
 
-def replay(calibration: dict[str, Any], replicates: int, seed: int, workers: int = 1, quiet: bool = True) -> Any:
+def replay(calibration: dict[str, Any], replicates: int, seed: int, workers: int = 1, quiet: bool = True) -> Results:
     """The replay ensemble with the calibrated values."""
     from analysis.ensemble import run_ensemble
     from model.scenario import load_scenario
@@ -241,11 +245,11 @@ def replay(calibration: dict[str, Any], replicates: int, seed: int, workers: int
     return run_ensemble(scenario, replicates, seed, overrides=overrides, workers=workers, quiet=quiet)
 
 
-def power_weights(scenario: Any) -> dict[str, float]:
+def power_weights(scenario: Scenario) -> dict[str, float]:
     return {c: float(getattr(scenario.spec.power, c)) for c in COMPONENTS}
 
 
-def score(results: Any, calibration: dict[str, Any], record: Record | None = None) -> dict[str, Any]:
+def score(results: Results, calibration: dict[str, Any], record: Record | None = None) -> dict[str, Any]:
     """The scorecard of a replay ensemble, with what it was run with."""
     record = record or read_record()
     scenario = results.scenario
@@ -259,7 +263,7 @@ def score(results: Any, calibration: dict[str, Any], record: Record | None = Non
     }
 
 
-def start_state(scenario: Any) -> tuple[dict[str, float], dict[str, float]]:
+def start_state(scenario: Scenario) -> tuple[dict[str, float], dict[str, float]]:
     """The replay's 2014 power shares and dyad alignments (the same in every world)."""
     from model.world import World, world_seed
 
@@ -274,7 +278,7 @@ def start_state(scenario: Any) -> tuple[dict[str, float], dict[str, float]]:
     return shares, alignment
 
 
-def calibration_loss(record: Record, runs: pd.DataFrame, scenario: Any) -> pd.Series:
+def calibration_loss(record: Record, runs: pd.DataFrame, scenario: Scenario) -> pd.Series:
     """Per sweep point (its median world at 2019): the share of calibration checks missed plus the
     capability error relative to persistence's, so persistence scores 1 + (1 − its hit rate)."""
     codes, weights = scenario.actors.codes, power_weights(scenario)
@@ -357,7 +361,7 @@ def persistence_hit_rate(record: Record) -> float:
     return sum(passes(c, alignment[dyad_key(c.dyad)], alignment) for c in checks) / max(len(checks), 1)
 
 
-def write_replay(results: Any, card: dict[str, Any], out: Path) -> None:
+def write_replay(results: Results, card: dict[str, Any], out: Path) -> None:
     """The replay's results folder (tables, charts) with its scorecard.json."""
     from analysis.charts import draw_all
     from analysis.storage import manifest, write_results
