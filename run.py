@@ -165,7 +165,6 @@ def command_history(args: argparse.Namespace) -> None:
         raise InputError(args.out, "--out", "a folder that does not exist yet (results are never overwritten)")
     if args.calibrate:
         out = Path(args.out) if args.out else default_folder(RESULTS_ROOT, "history-calibration")
-        out.mkdir(parents=True)
         found = history.calibrate(out, args.samples, args.replicates or 8, args.seed, args.workers, args.quiet)
         print(yaml_text(found), end="")
         print(f"-> {out / 'calibration.yaml'} (score with: run.py history --calibration {out / 'calibration.yaml'})")

@@ -15,8 +15,6 @@ with the outcome names of ``analysis.outcomes``: ``share_A`` and ``bloc_power_0`
 from __future__ import annotations
 
 import json
-import os
-import shutil
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
@@ -25,7 +23,7 @@ from typing import Any
 import pandas as pd
 
 from analysis.spread import quantiles
-from analysis.storage import package_version
+from analysis.storage import new_folder, package_version
 from model.files import InputError
 
 DEFAULT_REPLICATES = 20
@@ -233,17 +231,11 @@ def write_comparison(members: list[Member], out: Path, draw_charts: bool = True)
     from analysis.charts import available, draw
     from analysis.storage import write_results
 
-    if out.exists():
-        raise InputError(out, "--out", "a folder that does not exist yet (results are never overwritten)")
     paired = is_paired(members)
     table = series(members)
     ends = end_state(table, paired)
     meta = comparison_manifest(members, paired)
-    out.parent.mkdir(parents=True, exist_ok=True)
-    staging = out.parent / f".{out.name}.partial-{os.getpid()}"
-    shutil.rmtree(staging, ignore_errors=True)
-    staging.mkdir()
-    try:
+    with new_folder(out) as staging:
         table.to_parquet(staging / "series.parquet", index=False)
         ends.to_csv(staging / "end_state.csv", index=False)
         (staging / "end_state.md").write_text(markdown(ends, paired))
@@ -254,10 +246,6 @@ def write_comparison(members: list[Member], out: Path, draw_charts: bool = True)
         if draw_charts:
             tables = {"series": table}
             draw("comparison", available("comparison", meta, tables), meta, tables, staging / "charts")
-        staging.rename(out)
-    except BaseException:
-        shutil.rmtree(staging, ignore_errors=True)
-        raise
     return ends
 
 

@@ -10,8 +10,6 @@ turns into warming. Those indirect effects are counted under the mechanism, not 
 from __future__ import annotations
 
 import json
-import os
-import shutil
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -19,7 +17,7 @@ from typing import Any
 import pandas as pd
 
 from analysis.spread import quantiles
-from analysis.storage import package_version
+from analysis.storage import new_folder, package_version
 from model.files import InputError
 
 MECHANISM_LABELS = {
@@ -186,24 +184,14 @@ def write_explanation(meta: dict[str, Any], parts: pd.DataFrame, out: Path, draw
     """Write parts (per replicate), the summary table (CSV and Markdown) and the waterfall chart to a new folder."""
     from analysis.charts import draw
 
-    if out.exists():
-        raise InputError(out, "--out", "a folder that does not exist yet (results are never overwritten)")
     summary = summarise(parts)
-    out.parent.mkdir(parents=True, exist_ok=True)
-    staging = out.parent / f".{out.name}.partial-{os.getpid()}"
-    shutil.rmtree(staging, ignore_errors=True)
-    staging.mkdir()
-    try:
+    with new_folder(out) as staging:
         parts.to_parquet(staging / "parts.parquet", index=False)
         summary.to_csv(staging / "contributions.csv", index=False)
         (staging / "contributions.md").write_text(markdown(summary, meta))
         (staging / "manifest.json").write_text(json.dumps(meta, indent=2) + "\n")
         if draw_chart:
             draw("explanation", ["waterfall"], meta, {"parts": parts}, staging / "charts")
-        staging.rename(out)
-    except BaseException:
-        shutil.rmtree(staging, ignore_errors=True)
-        raise
     return summary
 
 

@@ -308,8 +308,10 @@ def passes(check: Check, value: float, start: dict[str, float]) -> bool:
 def calibrate(
     out: Path, samples: int, replicates: int, seed: int, workers: int = 1, quiet: bool = True
 ) -> dict[str, Any]:
-    """Sweep the calibrated parameters over 2014→2019 (Latin hypercube) and keep the point of least loss."""
+    """Sweep the calibrated parameters over 2014→2019 (Latin hypercube) and keep the point of least loss;
+    ``out`` (new) receives the sweep, every point's loss and calibration.yaml."""
     from analysis.design import Param, build_design
+    from analysis.storage import new_folder
     from analysis.sweep import read_runs, run_sweep
     from model.scenario import load_scenario
 
@@ -326,29 +328,30 @@ def calibrate(
         "set": [f"focus=[{', '.join(dyads)}]"],
     }
     design = build_design(settings, "run.py history --calibrate")
-    run_sweep(design, out / "sweep", chunk=500, workers=workers, quiet=quiet)
-    runs = read_runs(out / "sweep")
-    loss = calibration_loss(record, runs, load_scenario(SCENARIO, tuple(settings["set"])))
-    best = int(loss.idxmin())
-    point = runs[runs["point"] == best].iloc[0]
-    procedure = {
-        "command": f"run.py history --calibrate --samples {samples} --replicates {replicates} --seed {seed}",
-        "period": f"{record.periods['calibration'].start} to {record.periods['calibration'].end}",
-        "sampler": "lhs",
-        "samples": samples,
-        "replicates": replicates,
-        "seed": seed,
-        "ranges": {p: list(r) for p, r in CALIBRATED.items()},
-        "loss": "share of calibration checks missed by the median world + capability-share MAE / persistence's MAE",
-        "persistence_loss": round(1 + 1 - persistence_hit_rate(record), 4),
-    }
-    calibration = {
-        "values": {p: round(float(point[p]), 6) for p in CALIBRATED},
-        "loss": round(float(loss[best]), 4),
-        "procedure": procedure,
-    }
-    (out / "calibration.yaml").write_text(yaml.safe_dump(calibration, sort_keys=False))
-    loss.to_frame().rename_axis("point").to_csv(out / "losses.csv")
+    with new_folder(out) as staging:
+        run_sweep(design, staging / "sweep", chunk=500, workers=workers, quiet=quiet)
+        runs = read_runs(staging / "sweep")
+        loss = calibration_loss(record, runs, load_scenario(SCENARIO, tuple(settings["set"])))
+        best = int(loss.idxmin())
+        point = runs[runs["point"] == best].iloc[0]
+        procedure = {
+            "command": f"run.py history --calibrate --samples {samples} --replicates {replicates} --seed {seed}",
+            "period": f"{record.periods['calibration'].start} to {record.periods['calibration'].end}",
+            "sampler": "lhs",
+            "samples": samples,
+            "replicates": replicates,
+            "seed": seed,
+            "ranges": {p: list(r) for p, r in CALIBRATED.items()},
+            "loss": "share of calibration checks missed by the median world + capability-share MAE / persistence's MAE",
+            "persistence_loss": round(1 + 1 - persistence_hit_rate(record), 4),
+        }
+        calibration = {
+            "values": {p: round(float(point[p]), 6) for p in CALIBRATED},
+            "loss": round(float(loss[best]), 4),
+            "procedure": procedure,
+        }
+        (staging / "calibration.yaml").write_text(yaml.safe_dump(calibration, sort_keys=False))
+        loss.to_frame().rename_axis("point").to_csv(staging / "losses.csv")
     return calibration
 
 

@@ -10,7 +10,8 @@ import json
 import os
 import platform
 import shutil
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from importlib.metadata import version
 from pathlib import Path
 from typing import Any
@@ -71,12 +72,13 @@ def write_table(table: pd.DataFrame, path: Path, fmt: str) -> None:
         table.to_csv(path, index=False)
 
 
-def write_results(
-    results: Results, out: Path, fmt: str = "parquet", extras: Callable[[Path], None] | None = None
-) -> Path:
-    """Write tables, manifest.json and whatever ``extras`` adds (charts) to a new folder ``out``."""
-    if fmt not in FORMATS:
-        raise InputError("--format", "format", f"one of {', '.join(FORMATS)}, got {fmt!r}")
+@contextmanager
+def new_folder(out: Path) -> Iterator[Path]:
+    """A hidden staging folder that becomes ``out`` only if everything inside is written.
+
+    ``out`` must not exist (results are never overwritten); on any error, or Ctrl-C, the staging
+    folder is removed and nothing is left behind.
+    """
     if out.exists():
         raise InputError(out, "--out", "a folder that does not exist yet (results are never overwritten)")
     out.parent.mkdir(parents=True, exist_ok=True)
@@ -84,15 +86,25 @@ def write_results(
     shutil.rmtree(staging, ignore_errors=True)
     staging.mkdir()
     try:
+        yield staging
+        staging.rename(out)
+    except BaseException:
+        shutil.rmtree(staging, ignore_errors=True)
+        raise
+
+
+def write_results(
+    results: Results, out: Path, fmt: str = "parquet", extras: Callable[[Path], None] | None = None
+) -> Path:
+    """Write tables, manifest.json and whatever ``extras`` adds (charts) to a new folder ``out``."""
+    if fmt not in FORMATS:
+        raise InputError("--format", "format", f"one of {', '.join(FORMATS)}, got {fmt!r}")
+    with new_folder(out) as staging:
         for name, table in results.tables.items():
             write_table(table, staging / f"{name}.{fmt}", fmt)
         (staging / "manifest.json").write_text(json.dumps(manifest(results, fmt), indent=2) + "\n")
         if extras is not None:
             extras(staging)
-        staging.rename(out)
-    except BaseException:
-        shutil.rmtree(staging, ignore_errors=True)
-        raise
     return out
 
 

@@ -165,7 +165,6 @@ def test_history_text_names_every_check_and_period(tmp_path: Path) -> None:
 
 def test_calibration_keeps_the_point_of_least_loss(tmp_path: Path) -> None:
     out = tmp_path / "cal"
-    out.mkdir()
     found = history.calibrate(out, samples=6, replicates=2, seed=3)
     losses = pd.read_csv(out / "losses.csv")
     assert found["loss"] == pytest.approx(losses["loss"].min(), abs=1e-4)
@@ -179,7 +178,6 @@ def test_committed_calibration_is_what_the_documented_procedure_gives(tmp_path: 
     committed = history.read_calibration()
     procedure = committed["procedure"]
     out = tmp_path / "again"
-    out.mkdir()
     again = history.calibrate(out, procedure["samples"], procedure["replicates"], procedure["seed"])
     assert again["values"] == committed["values"] and again["loss"] == committed["loss"]
 

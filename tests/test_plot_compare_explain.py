@@ -8,17 +8,9 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from tests.test_cli import cli, files_under
+from tests.test_cli import MINIMAL, cli, files_under
 
-SCENARIO = """title: t
-description: d
-start: 2024-01-01
-years: 2
-focus: [PAK-RUS]
-events:
-  - {id: exercise, type: joint_exercise, actors: [PAK, RUS], every: 1}
-  - {id: crude, type: energy_deal, supplier: RUS, buyer: PAK, at: 2024-07-01, volume_bn: 2}
-"""
+SCENARIO = MINIMAL + "  - {id: crude, type: energy_deal, supplier: RUS, buyer: PAK, at: 2024-07-01, volume_bn: 2}\n"
 
 
 @pytest.fixture(scope="module")
