@@ -76,3 +76,24 @@ def test_readme_comparison_python_example_runs(tmp_path: Path, monkeypatch: pyte
     monkeypatch.chdir(tmp_path)
     exec(compile(code.replace("replicates=20", "replicates=3"), "README", "exec"), {})
     assert (tmp_path / "results" / "why-pak-rus" / "charts" / "waterfall.png").is_file()
+
+
+def test_odd_numbers_are_what_the_model_gives() -> None:
+    """docs/experiments/odd_numbers.py recomputes what docs/ODD.md quotes; the quoted values must appear."""
+    import subprocess
+    import sys
+
+    done = subprocess.run(
+        [sys.executable, str(ROOT / "docs" / "experiments" / "odd_numbers.py")],
+        capture_output=True,
+        text=True,
+        timeout=600,
+    )
+    assert done.returncode == 0, done.stderr
+    odd = (ROOT / "docs" / "ODD.md").read_text()
+    assert "| difference, pp | +0.91 | +1.13 | **+2.23** | −2.14 | −2.13 |" in odd
+    assert "difference    +0.91  +1.13  +2.23  -2.14  -2.13" in done.stdout
+    assert "no pair moves by more than 0.004" in odd and "over ten years 0.0038" in done.stdout
+    assert "about 0.2 pp in the mean" in odd and "from the baseline: 0.20 pp" in done.stdout
+    assert "bloc switch: True" not in done.stdout  # "blocs are static in the named scenarios"
+    assert "half-life 1.73 yr, left after 3 years 30%" in done.stdout and "down to about 30 %" in odd
