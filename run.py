@@ -143,17 +143,17 @@ def command_compare(args: argparse.Namespace) -> None:
 
 
 def command_explain(args: argparse.Namespace) -> None:
-    from analysis.explanation import explain, markdown, write_explanation
+    from analysis.explanation import explain, write_explanation
     from analysis.storage import default_folder
 
     folder = Path(args.results)
     if args.out and Path(args.out).exists():
         raise InputError(args.out, "--out", "a folder that does not exist yet (results are never overwritten)")
-    meta, parts = explain(folder, args.dyad, args.start, args.end)
+    meta, parts = explain(folder, args.dyad, args.start, args.end, args.counterfactual, args.workers)
     name = f"{meta['dyad']}_{meta['from']}_{meta['to']}"
     out = Path(args.out) if args.out else default_folder(folder / "explanations", name)
-    summary = write_explanation(meta, parts, out, not args.no_charts)
-    print(markdown(summary, meta), end="")
+    write_explanation(meta, parts, out, not args.no_charts)
+    print((out / "contributions.md").read_text(), end="")
     print(f"-> {out}")
 
 
@@ -300,6 +300,12 @@ def parser() -> argparse.ArgumentParser:
     explain.add_argument("--from", dest="start", type=iso_date, metavar="YYYY-MM-DD", help="default: start of run")
     explain.add_argument("--to", dest="end", type=iso_date, metavar="YYYY-MM-DD", help="default: end of run")
     explain.add_argument("--out", help="new folder (default RESULTS/explanations/A-B_FROM_TO[-k])")
+    explain.add_argument(
+        "--counterfactual",
+        action="store_true",
+        help="also rerun the scenario without each event (paired) to measure each event's total effect",
+    )
+    explain.add_argument("--workers", type=int, default=1, help="local worker processes for --counterfactual")
     explain.add_argument("--no-charts", action="store_true", help="write tables only")
     explain.set_defaults(func=command_explain)
 

@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import Any
 
 import pandas as pd
+import yaml
 
 from analysis.spread import quantiles
 from analysis.storage import new_folder, package_version
@@ -109,7 +110,7 @@ def summarise(parts: pd.DataFrame) -> pd.DataFrame:
     stats["mean"] = grouped.mean().to_numpy()
     stats["acted"] = grouped.apply(lambda v: (v != 0).mean()).to_numpy()
     levels = stats[stats["kind"] == "level"].set_index("name")
-    acting = stats[(stats["kind"] != "level") & (stats["acted"] > 0)]
+    acting = stats[stats["kind"].isin(["mechanism", "event"]) & (stats["acted"] > 0)]
     acting = acting.sort_values("mean", key=abs, ascending=False)
     level = parts[parts["kind"] == "level"].pivot(index="replicate", columns="name", values="value")
     change = level["end"] - level["start"]
@@ -127,8 +128,9 @@ def summarise(parts: pd.DataFrame) -> pd.DataFrame:
     return pd.concat(rows, ignore_index=True)[["kind", "name", "what", "mean", "median", "low", "high", "acted"]]
 
 
-def markdown(summary: pd.DataFrame, meta: dict[str, Any]) -> str:
-    """The summary as a Markdown table with a title naming the dyad, period and run."""
+def markdown(summary: pd.DataFrame, meta: dict[str, Any], effects: pd.DataFrame | None = None) -> str:
+    """The summary as a Markdown table with a title naming the dyad, period and run; then, if measured,
+    each event's total effect."""
     run = meta["source"]
     lines = [
         f"{meta['dyad']} alignment from {meta['from']} to {meta['to']} "
@@ -147,11 +149,26 @@ def markdown(summary: pd.DataFrame, meta: dict[str, Any]) -> str:
         "Means add up: start + parts = end. An event row is the event's direct push; what it does through",
         "trade, ties or threat perceptions is counted in the mechanism rows.",
     ]
+    if effects is not None and len(effects):
+        lines += [
+            "",
+            "Total effect of each event: the change with every event minus the change in the paired worlds",
+            "without it (indirect effects included; effects are not additive, events interact).",
+            "",
+            "| Event | Type | Median | 5–95 % of worlds | Changed the dyad in |",
+            "|---|---|---|---|---|",
+        ]
+        for r in effects.itertuples():
+            interval = f"[{r.low:+.3f}, {r.high:+.3f}]"
+            lines.append(f"| {r.name} | {r.what} | {r.median:+.3f} | {interval} | {r.acted:.0%} |")
     return "\n".join(lines) + "\n"
 
 
-def explain(folder: Path, dyad_text: str, start: Any = None, end: Any = None) -> tuple[dict[str, Any], pd.DataFrame]:
-    """The explanation's manifest and per-replicate parts, for a results folder written by ``run.py run``."""
+def explain(
+    folder: Path, dyad_text: str, start: Any = None, end: Any = None, counterfactual: bool = False, workers: int = 1
+) -> tuple[dict[str, Any], pd.DataFrame]:
+    """The explanation's manifest and per-replicate parts, for a results folder written by ``run.py run``;
+    with ``counterfactual``, also each event's total effect from paired runs without it."""
     from analysis.storage import read_results
 
     source, tables = read_results(folder)
@@ -177,21 +194,76 @@ def explain(folder: Path, dyad_text: str, start: Any = None, end: Any = None) ->
         MECHANISM_LABELS.get(name, name) if kind == "mechanism" else types.get(name, "") if kind == "event" else ""
         for kind, name in zip(parts["kind"], parts["name"], strict=True)
     ]
-    return meta, parts.assign(what=what)
+    parts = parts.assign(what=what)
+    if counterfactual:
+        meta["counterfactual"] = True
+        parts = pd.concat([parts, without_each_event(source, dyad, begin, finish, workers)], ignore_index=True)
+    return meta, parts
+
+
+def without_each_event(
+    source: dict[str, Any], dyad: tuple[str, str], begin: pd.Timestamp, end: pd.Timestamp, workers: int = 1
+) -> pd.DataFrame:
+    """Per replicate, each event's total effect on the dyad's change over the period, indirect effects
+    included: the change with every event minus the change in the paired worlds without that event.
+
+    The runs are rebuilt from the manifest's resolved scenario with its seed and replicates; removing
+    an event leaves every other random draw where it was (ODD §2, Stochasticity), so the difference
+    is the event's. Effects are not additive: events interact.
+    """
+    from analysis.ensemble import run_ensemble
+    from model.scenario import scenario_from_text
+
+    spec, (a, b) = source["parameters"], dyad
+
+    def change(events: list[dict[str, Any]]) -> pd.Series:
+        text = yaml.safe_dump({**spec, "events": events}, sort_keys=False)
+        scenario = scenario_from_text(text, f"{source['scenario']} (explain --counterfactual)")
+        align = run_ensemble(scenario, source["replicates"], source["seed"], workers=workers).tables["alignment"]
+        rows = align[(align["actor_a"] == a) & (align["actor_b"] == b)].set_index(["date", "replicate"])["alignment"]
+        return rows.loc[end] - rows.loc[begin]
+
+    full = change(spec["events"])
+    frames = []
+    for event in spec["events"]:
+        effect = full - change([e for e in spec["events"] if e["id"] != event["id"]])
+        frames.append(
+            pd.DataFrame(
+                {"replicate": effect.index, "kind": "without", "name": event["id"], "value": effect.to_numpy()}
+            ).assign(what=event["type"])
+        )
+    return pd.concat(frames, ignore_index=True)
+
+
+def total_effects(parts: pd.DataFrame) -> pd.DataFrame:
+    """Each event's total effect (median, 90 % interval, share of worlds where it changed the dyad), largest first."""
+    rows = parts[parts["kind"] == "without"]
+    stats = quantiles(rows, ["name", "what"], "value").rename(columns={0.5: "median", 0.05: "low", 0.95: "high"})
+    grouped = rows.groupby(["name", "what"])["value"]
+    stats["mean"] = grouped.mean().to_numpy()
+    stats["acted"] = grouped.apply(lambda v: (v.abs() > 1e-12).mean()).to_numpy()
+    return stats.sort_values("median", key=abs, ascending=False)[
+        ["name", "what", "mean", "median", "low", "high", "acted"]
+    ]
 
 
 def write_explanation(meta: dict[str, Any], parts: pd.DataFrame, out: Path, draw_chart: bool = True) -> pd.DataFrame:
-    """Write parts (per replicate), the summary table (CSV and Markdown) and the waterfall chart to a new folder."""
-    from analysis.charts import draw
+    """Write parts (per replicate), the summary table (CSV and Markdown), each event's total effect if
+    measured (event_effects.csv) and the charts to a new folder."""
+    from analysis.charts import available, draw
 
     summary = summarise(parts)
+    effects = total_effects(parts) if meta.get("counterfactual") else None
     with new_folder(out) as staging:
         parts.to_parquet(staging / "parts.parquet", index=False)
         summary.to_csv(staging / "contributions.csv", index=False)
-        (staging / "contributions.md").write_text(markdown(summary, meta))
+        if effects is not None:
+            effects.to_csv(staging / "event_effects.csv", index=False)
+        (staging / "contributions.md").write_text(markdown(summary, meta, effects))
         (staging / "manifest.json").write_text(json.dumps(meta, indent=2) + "\n")
         if draw_chart:
-            draw("explanation", ["waterfall"], meta, {"parts": parts}, staging / "charts")
+            tables = {"parts": parts}
+            draw("explanation", available("explanation", meta, tables), meta, tables, staging / "charts")
     return summary
 
 

@@ -16,7 +16,7 @@ from matplotlib.colors import to_hex
 from analysis import style
 from analysis.charts import comparison as comparison_charts
 from analysis.charts import draw, ensemble
-from analysis.charts.explanation import MAX_PARTS, waterfall
+from analysis.charts.explanation import MAX_PARTS, event_effects, waterfall
 from analysis.charts.options import ChartOptions, snapshot_dates
 from analysis.comparison import Member, is_paired, series
 from analysis.ensemble import run_ensemble
@@ -276,4 +276,33 @@ def test_bloc_chart_marks_a_change_of_most_common_membership(ensemble_run: Any) 
     assert [pd.Timestamp(line.get_xdata()[0]) for line in marks] == [pd.Timestamp(switch)]
     assert "PAK → bloc 1" in [t.get_text() for t in ax.texts]
     assert "end CHN+RUS" in legend_texts(ax.get_legend())[0]
+    plt.close(fig)
+
+
+def test_event_effects_chart_sorts_events_by_size_and_colours_by_sign() -> None:
+    parts = pd.DataFrame(
+        {
+            "replicate": [0, 1, 2] * 2,
+            "kind": "without",
+            "name": ["small"] * 3 + ["big"] * 3,
+            "what": ["summit"] * 3 + ["crisis"] * 3,
+            "value": [0.01, 0.02, 0.03, -0.2, -0.3, -0.25],
+        }
+    )
+    meta = {
+        "kind": "explanation",
+        "dyad": "PAK-RUS",
+        "from": "2024-01-01",
+        "to": "2026-01-01",
+        "version": "t",
+        "source": {"scenario": "s", "replicates": 3, "seed": 1},
+    }
+    fig = event_effects(meta, {"parts": parts}, ChartOptions())
+    ax = fig.axes[0]
+    assert [t.get_text() for t in ax.get_yticklabels()] == ["big (crisis)", "small (summit)"]
+    bars = ax.patches
+    assert bars[0].get_width() == pytest.approx(-0.25) and bars[1].get_width() == pytest.approx(0.02)
+    assert to_hex(bars[0].get_facecolor()) == style.NEGATIVE.lower()
+    assert to_hex(bars[1].get_facecolor()) == style.POSITIVE.lower()
+    assert "not additive" in suptitle(fig) and "PAK-RUS" in ax.get_xlabel()
     plt.close(fig)

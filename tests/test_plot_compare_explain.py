@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 from pathlib import Path
 
@@ -180,3 +181,31 @@ def test_seed_2024_against_baseline_shows_the_russia_tilt_with_its_uncertainty(t
     tilt = ends.loc[("alignment_PAK-RUS", "seed-2024")]
     assert tilt.difference_low > 0.1 and tilt.share_higher == 1.0
     assert ends.loc[("share_CHN", "seed-2024"), "difference_high"] < 1  # power shares barely move in 3 years
+
+
+def test_counterfactual_effects_are_paired_and_causal(tmp_path: Path) -> None:
+    """An event after the period changes nothing in any world (the runs are paired, noise included);
+    the energy deal inside it warms the dyad."""
+    from analysis.ensemble import run_ensemble
+    from analysis.explanation import explain, total_effects
+    from analysis.storage import write_results
+    from model.scenario import scenario_from_text
+
+    late = SCENARIO + "  - {id: late, type: summit, actors: [PAK, RUS], at: 2025-07-01}\n"
+    write_results(run_ensemble(scenario_from_text(late), 4, 5), tmp_path / "r")
+    meta, parts = explain(tmp_path / "r", "PAK-RUS", end=dt.date(2025, 1, 1), counterfactual=True)
+    effects = total_effects(parts).set_index("name")
+    assert set(effects.index) == {"exercise", "crude", "late"}
+    assert (parts[parts.name == "late"].value == 0).all()
+    assert effects.loc["crude", "low"] > 0 and effects.loc["exercise", "median"] > 0
+    assert meta["counterfactual"]
+
+
+def test_explain_counterfactual_writes_the_event_effects(results: Path, tmp_path: Path) -> None:
+    out = tmp_path / "cf"
+    done = cli("explain", str(results), "--dyad", "PAK-RUS", "--counterfactual", "--out", str(out), cwd=tmp_path)
+    assert done.returncode == 0, done.stderr
+    assert "Total effect of each event" in done.stdout and "| crude | energy_deal |" in done.stdout
+    effects = pd.read_csv(out / "event_effects.csv")
+    assert set(effects.name) == {"exercise", "crude"}
+    assert {p.name for p in (out / "charts").iterdir()} == {"waterfall.png", "event_effects.png"}

@@ -65,6 +65,8 @@ def available(kind: str, meta: dict[str, Any], tables: dict[str, pd.DataFrame]) 
             names.remove("outcome_heatmap")
         if "sensitivity" not in tables:
             names.remove("sensitivity")
+    if kind == "explanation" and not meta.get("counterfactual"):
+        names.remove("event_effects")
     return names
 
 

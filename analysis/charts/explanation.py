@@ -13,7 +13,7 @@ from matplotlib.lines import Line2D
 
 from analysis import style
 from analysis.charts.options import ChartOptions
-from analysis.explanation import summarise
+from analysis.explanation import summarise, total_effects
 
 Tables = dict[str, pd.DataFrame]
 MAX_PARTS = 14  # beyond this many, the smallest parts are drawn as one bar
@@ -99,6 +99,30 @@ def legend() -> list[Any]:
     ]
 
 
+def event_effects(meta: dict[str, Any], tables: Tables, options: ChartOptions) -> Figure:
+    """Each event's total effect (paired runs without it): median and 90 % of worlds, largest first."""
+    effects = total_effects(tables["parts"])
+    effects = effects[effects["acted"] > 0]
+    fig, ax = style.figure(10, 1.8 + 0.36 * max(len(effects), 1))
+    y = np.arange(len(effects))
+    colours = [style.POSITIVE if m >= 0 else style.NEGATIVE for m in effects["median"]]
+    ax.barh(y, effects["median"], color=colours, height=0.6)
+    ax.hlines(y, effects["low"], effects["high"], color="black", linewidth=1)
+    ax.set_yticks(y, [f"{r.name} ({r.what})" for r in effects.itertuples()], fontsize=9)
+    ax.invert_yaxis()
+    ax.axvline(0, color="#555555", linewidth=0.8)
+    ax.set_xlabel(f"Effect on the {meta['dyad']} alignment change (with the event minus without it)")
+    keys = legend()
+    handles = [keys[0], keys[1], keys[-1]]  # warming, cooling, interval
+    ax.legend(handles=handles, loc="lower right", frameon=False, fontsize=9)
+    style.finish(fig, meta, f"What each event did to {meta['dyad']}, indirect effects included (not additive)")
+    return fig
+
+
 CHARTS = {
     "waterfall": (waterfall, "the dyad's change split into each mechanism's and event's push, start to end"),
+    "event_effects": (
+        event_effects,
+        "each event's total effect from paired runs without it (explain --counterfactual)",
+    ),
 }
