@@ -48,7 +48,7 @@ def command_run(args: argparse.Namespace) -> None:
         tuple(args.set),
         args.workers,
         args.dask,
-        quiet=args.quiet or args.replicates <= args.chunk,
+        quiet=args.quiet,
     )
 
     def charts(folder: Path) -> None:

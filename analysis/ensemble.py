@@ -79,6 +79,7 @@ def run_ensemble(
         for k, (first, last) in enumerate(bounds)
     )
     with executor(workers, dask, len(bounds)) as run:
-        parts = sorted(run.run(chunks, replicates, quiet), key=lambda done: done[0].index)
+        # one chunk finishes all at once: a progress bar would only flash
+        parts = sorted(run.run(chunks, replicates, quiet or len(bounds) == 1), key=lambda done: done[0].index)
     tables = {name: pd.concat([p[name] for _, p in parts], ignore_index=True) for name in TABLES}
     return Results(scenario, seed, replicates, tuple(overrides), tables, started, time.perf_counter() - clock)
