@@ -124,7 +124,7 @@ class World(mesa.Model):
         self.event_parts = np.zeros((len(self.events), self.worlds, len(self.pair_cells)))
         self._measure()
         self.anchor = self.shares.argmax(axis=1)  # bloc 0 is the side of the start's largest power
-        self.baseline = self._structural_baseline()
+        self.rest_drift = self._rest_drift()
         self._record(np.zeros((len(CONTRIBUTIONS), self.worlds, len(self.pair_cells))), self.event_parts)
 
     # --- parameters -----------------------------------------------------------------------
@@ -420,25 +420,28 @@ class World(mesa.Model):
             ]
         )
 
-    def _structural_baseline(self) -> np.ndarray:
-        """Where alignment relaxes to: the start state, shifted so that it is at rest if nothing changes."""
+    def _rest_drift(self) -> np.ndarray:
+        """The start-year drift (per year) that relaxation cancels, so the start is at rest if nothing changes.
+
+        Relaxing toward the baseline B = A0 − drift / rate is rate · (A0 − A) − drift; written this
+        way no division by the rate is needed, which would overflow for a rate near zero. Without
+        relaxation (rate 0) there is nothing to cancel with, and B = A0.
+        """
         if not self.spec.mechanisms.relaxation.calibrate_baseline:
-            return self.alignment0.copy()
+            return np.zeros_like(self.alignment0)
         self.update_policies(Effects(self.worlds, self.codes))
         self.forces = self.compute_forces()
         self.intent_terms = np.zeros((len(al.INTENT_MECHANISMS), self.worlds, self.n, self.n))
         self.agents.do("decide")
         drift = self.p["alignment.rate"][:, None, None] * al.joint_move(self.intent_terms).sum(axis=0)
-        rate = self.relax_rate[:, None, None]
-        offset = np.divide(drift, rate, out=np.zeros_like(drift), where=rate > 0)
-        return self.alignment0 - offset
+        return np.where(self.relax_rate[:, None, None] > 0, drift, 0.0)
 
     def move_alignment(self, fx: Effects) -> tuple[np.ndarray, np.ndarray]:
         """Move every dyad; returns each contribution's share of each pair's change (K, W, P) and
         the factor (W, P) that turned intended changes into actual ones (to split the events part)."""
         dt, w = self.dt, self.worlds
         moves = self.p["alignment.rate"][None, :, None, None] * al.joint_move(self.intent_terms) * dt
-        relax = self.relax_rate[:, None, None] * (self.baseline - self.alignment) * dt
+        relax = (self.relax_rate[:, None, None] * (self.alignment0 - self.alignment) - self.rest_drift) * dt
         noise = np.zeros((w, self.n, self.n))
         i, j = self.pairs
         weakest = np.minimum(self.stability[:, i], self.stability[:, j])

@@ -134,3 +134,16 @@ def test_per_world_parameter_values_keep_the_state_well_formed(actor_sets, n, we
     assert np.allclose(h.actors["power_share"].sum(axis=-1), 1.0)
     assert np.allclose(h.contributions[1:].sum(axis=-1), np.diff(h.alignment, axis=0), atol=1e-10)
     assert np.all(h.contributions[..., 0][:, 0] == 0)  # world 0 has threat weight 0
+
+
+def test_a_vanishing_relaxation_rate_keeps_every_number_finite():
+    """Found by the property test above: a rate of 1e-313 once made the baseline overflow to infinity."""
+    scenario = make_scenario(
+        events=[{"id": "talks", "type": "summit", "actors": ["PAK", "RUS"], "every": 1}],
+        mechanisms={"relaxation": {"rate": 2.2250738585e-313}, "hedging": {"weight": 1.0}},
+        noise=True,
+        years=3,
+    )
+    h = World(scenario, [world_seed(0, r) for r in range(2)]).run()
+    for name, values in history_arrays(h).items():
+        assert np.all(np.isfinite(values)), f"{name} holds NaN or inf"
