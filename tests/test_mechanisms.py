@@ -381,3 +381,85 @@ def test_contributions_sum_to_the_alignment_change(noise):
 def test_no_events_means_no_event_contribution():
     h = run(make_scenario(noise=True), worlds=2)
     assert np.all(h.contributions[..., column("events")] == 0)
+
+
+# --- event channels at the Effects level ----------------------------------------------------
+
+
+def apply_once(event: dict[str, Any], worlds: int = 2):
+    """The Effects of one step in which the event acts at full level and delivers its full impulse."""
+    from model.events import EVENT_TYPES, Effects
+
+    fx = Effects(worlds, list(FIVE))
+    ones = np.ones(worlds)
+    ev = EVENT_TYPES[event["type"]].model_validate(event, context={"actors": list(FIVE)})
+    ev.apply(fx, ev.magnitude * ones, ev.magnitude * ones)
+    return fx
+
+
+def cell(fx, channel: str, a: str, b: str) -> np.ndarray:
+    return getattr(fx, channel)[:, FIVE.index(a), FIVE.index(b)]
+
+
+TRADE_CUT = {"id": "cut", "type": "trade_cut", "by": ["IND"], "supplier": ["RUS"], "magnitude": 0.8, "at": "2025-01-01"}
+
+
+def test_trade_cut_cuts_only_the_flow_from_supplier_to_buyer():
+    fx = apply_once(TRADE_CUT)
+    assert np.allclose(cell(fx, "import_cut", "RUS", "IND"), 0.8)  # [exporter, importer]
+    assert np.all(cell(fx, "import_cut", "IND", "RUS") == 0)  # the buyer's own exports go on
+    rus, ind = FIVE.index("RUS"), FIVE.index("IND")
+    others = np.ones((len(FIVE), len(FIVE)), dtype=bool)
+    others[rus, ind] = False
+    assert np.all(fx.import_cut[:, others] == 0)
+    for channel in ("sanctions", "secondary", "suspension", "trade_boost", "anchor"):
+        assert np.all(getattr(fx, channel) == 0), channel  # no barrier, so nothing is diverted
+
+
+def test_trade_cut_cools_buyer_and_supplier_a_little():
+    fx = apply_once(TRADE_CUT)
+    shock = cell(fx, "alignment", "IND", "RUS")
+    assert np.all(shock < 0) and np.all(shock > -0.05)
+    assert np.array_equal(shock, cell(fx, "alignment", "RUS", "IND"))
+
+
+def test_trade_cut_with_several_buyers_and_suppliers_covers_every_flow_between_them():
+    fx = apply_once({**TRADE_CUT, "by": ["IND", "PAK"], "supplier": ["RUS", "CHN"], "magnitude": 1.0})
+    for exporter in ("RUS", "CHN"):
+        for importer in ("IND", "PAK"):
+            assert np.all(cell(fx, "import_cut", exporter, importer) == 1.0)
+            assert np.all(cell(fx, "import_cut", importer, exporter) == 0)
+    assert np.all(cell(fx, "import_cut", "RUS", "CHN") == 0) and np.all(cell(fx, "import_cut", "IND", "PAK") == 0)
+
+
+PACT = {"id": "pact", "actors": ["CHN", "PAK", "RUS"], "magnitude": 0.5, "at": "2025-01-01"}
+
+
+@pytest.mark.parametrize("kind", ["alliance_treaty", "strategic_partnership"])
+def test_pact_shifts_the_anchor_symmetrically_and_only_among_its_actors(kind):
+    fx = apply_once({**PACT, "type": kind})
+    ids = [FIVE.index(c) for c in PACT["actors"]]
+    inside = np.zeros((len(FIVE), len(FIVE)), dtype=bool)
+    inside[np.ix_(ids, ids)] = True
+    np.fill_diagonal(inside, False)
+    assert np.all(fx.anchor[:, inside] > 0)
+    assert np.all(fx.anchor[:, ~inside] == 0)
+    assert np.array_equal(fx.anchor, fx.anchor.transpose(0, 2, 1))
+    assert np.all(fx.alignment[:, inside] > 0) and np.all(fx.alignment[:, ~inside] == 0)
+
+
+def test_alliance_treaty_shifts_the_anchor_more_than_a_strategic_partnership():
+    alliance = apply_once({**PACT, "type": "alliance_treaty"})
+    partnership = apply_once({**PACT, "type": "strategic_partnership"})
+    assert np.all(cell(alliance, "anchor", "CHN", "RUS") > cell(partnership, "anchor", "CHN", "RUS"))
+    assert np.all(cell(alliance, "alignment", "CHN", "RUS") > cell(partnership, "alignment", "CHN", "RUS"))
+    assert np.allclose(cell(alliance, "anchor", "PAK", "RUS"), 0.5 * 0.3)  # magnitude x ANCHOR_SHIFT
+
+
+def test_pact_anchor_shift_is_an_impulse_not_a_level():
+    from model.events import EVENT_TYPES, Effects
+
+    ev = EVENT_TYPES["alliance_treaty"].model_validate({**PACT, "type": "alliance_treaty"})
+    fx = Effects(1, list(FIVE))
+    ev.apply(fx, np.ones(1), np.zeros(1))  # in force, but no new intensity this step
+    assert np.all(fx.anchor == 0) and np.all(fx.alignment == 0)

@@ -319,3 +319,10 @@ def test_good_set_paths_apply(scenario_file):
 def test_missing_scenario_file(tmp_path):
     with pytest.raises(InputError):
         load_scenario(str(tmp_path / "absent.yaml"))
+
+
+def test_trade_cut_buyer_cannot_also_be_a_supplier():
+    cut = {"id": "x", "type": "trade_cut", "by": ["IND", "RUS"], "supplier": ["RUS"], "at": "2025-01-01"}
+    err = rejects(doc_text(events=[cut]))
+    assert err.field.startswith("events.x")
+    assert "RUS" in err.expected

@@ -3,10 +3,18 @@
 from __future__ import annotations
 
 from model.events.base import Condition, Event
-from model.events.economic import Aid, EnergyDeal, Investment, Sanctions, SanctionsRelief, TradeAgreement
+from model.events.economic import Aid, EnergyDeal, Investment, Sanctions, SanctionsRelief, TradeAgreement, TradeCut
 from model.events.effects import Effects
 from model.events.military import ArmsDeal, JointExercise, SecurityCooperation
-from model.events.political import Crisis, EconomicShock, LeadershipChange, PoliticalInstability, Summit
+from model.events.political import (
+    AllianceTreaty,
+    Crisis,
+    EconomicShock,
+    LeadershipChange,
+    PoliticalInstability,
+    StrategicPartnership,
+    Summit,
+)
 from model.events.society import AcademicExchange, CulturalExchange, InfrastructureLink, TechnologyCooperation
 
 EVENT_TYPES: dict[str, type[Event]] = {
@@ -15,6 +23,7 @@ EVENT_TYPES: dict[str, type[Event]] = {
         Sanctions,
         SanctionsRelief,
         TradeAgreement,
+        TradeCut,
         EnergyDeal,
         ArmsDeal,
         JointExercise,
@@ -29,6 +38,8 @@ EVENT_TYPES: dict[str, type[Event]] = {
         EconomicShock,
         LeadershipChange,
         Summit,
+        AllianceTreaty,
+        StrategicPartnership,
         Crisis,
     )
 }

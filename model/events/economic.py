@@ -1,11 +1,11 @@
-"""Economic events: sanctions and their relief, trade agreements, energy deals, investment and aid."""
+"""Economic events: sanctions and their relief, trade agreements and cuts, energy deals, investment and aid."""
 
 from __future__ import annotations
 
 from typing import Any, Literal
 
 import numpy as np
-from pydantic import Field, ValidationInfo, field_validator
+from pydantic import Field, ValidationInfo, field_validator, model_validator
 
 from model.events.base import Event, Multilateral, check_codes
 from model.events.effects import Effects
@@ -16,6 +16,8 @@ RELIEF_ALIGNMENT_SHOCK = 0.05
 AGREEMENT_ALIGNMENT_SHOCK = 0.04
 ENERGY_ALIGNMENT_SHOCK = 0.03
 AID_ALIGNMENT_SHOCK = 0.05
+# A buyer's own choice, not a punishment: far milder than sanctions (-0.15), the mirror of an energy deal (+0.03).
+TRADE_CUT_ALIGNMENT_SHOCK = -0.03
 INVESTMENT_MULTIPLIER = {"investment": 0.5, "aid": 0.3}
 
 
@@ -108,6 +110,46 @@ class TradeAgreement(Multilateral):
             "phase_in": 3,
             "at": "2026-01-01",
             "hypothetical": True,
+        }
+
+
+class TradeCut(Event):
+    kind = "trade_cut"
+    summary = "Importers cut (or end, at magnitude 1) their purchases from some suppliers; their own exports go on."
+    type: Literal["trade_cut"]
+    by: list[str] = Field(min_length=1, description="the importers who cut")
+    supplier: list[str] = Field(min_length=1, description="the exporters they stop buying from")
+
+    _codes = field_validator("by", "supplier")(check_codes)
+
+    @model_validator(mode="after")
+    def _distinct(self) -> TradeCut:
+        both = sorted(set(self.by) & set(self.supplier))
+        if both:
+            raise ValueError(f"a state cannot cut imports from itself: {', '.join(both)} in both 'by' and 'supplier'")
+        return self
+
+    def parties(self) -> list[str]:
+        return [*self.by, *self.supplier]
+
+    def apply(self, fx: Effects, level: np.ndarray, impulse: np.ndarray) -> None:
+        fx.between(fx.import_cut, self.supplier, self.by, level)  # [exporter, importer]: only the bought flow
+        fx.between(fx.alignment, self.by, self.supplier, impulse * TRADE_CUT_ALIGNMENT_SHOCK, symmetric=True)
+
+    @classmethod
+    def example(cls) -> dict[str, Any]:
+        return {
+            "id": "ind-stops-russian-oil",
+            "type": "trade_cut",
+            "title": "India stops buying Russian oil",
+            "by": ["IND"],
+            "supplier": ["RUS"],
+            "magnitude": 0.8,
+            "at": "2027-01-01",
+            "ramp": 1,
+            "hypothetical": True,
+            "note": "magnitude = the oil share of Russia's exports to India, the user's estimate (start-year trade "
+            "has no commodity split)",
         }
 
 

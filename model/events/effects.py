@@ -25,6 +25,7 @@ class Effects:
         self.relief = np.zeros((w, n, n))  # share of i's sanctions on j lifted
         self.trade_boost = np.zeros((w, n, n))  # relative increase of target trade
         self.suspension = np.zeros((w, n, n))  # trade barrier from a crisis, 0..1
+        self.import_cut = np.zeros((w, n, n))  # share of the flow exporter i -> importer j that j stops buying, 0..1
         self.energy_flow = np.zeros((w, n, n))  # extra exports i -> j, USD bn/yr
         self.arms_flow = np.zeros((w, n, n))  # deliveries i -> j, USD bn/yr
         self.arms_capability = np.zeros((w, n))  # capability added to j per year, USD bn/yr
@@ -34,6 +35,7 @@ class Effects:
         self.policy_weight = {p: np.zeros((w, n)) for p in POLICY_NAMES}  # sum of levels
         # impulses
         self.alignment = np.zeros((w, n, n))
+        self.anchor = np.zeros((w, n, n))  # shift of the relaxation anchor B (alignment units), symmetric
         self.military_tie = np.zeros((w, n, n))
         self.culture_tie = np.zeros((w, n, n))
         self.technology_tie = np.zeros((w, n, n))

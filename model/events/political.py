@@ -1,4 +1,4 @@
-"""Political events: instability, economic shocks, leadership change, summits and crises."""
+"""Political events: instability, economic shocks, leadership change, summits, treaties and crises."""
 
 from __future__ import annotations
 
@@ -18,6 +18,12 @@ LEADER_SHIFT = 0.15
 SUMMIT_SHOCK = 0.08
 CRISIS_SHOCK = -0.3
 CRISIS_GRIEVANCE = 0.004  # GDP share per year pushed into military spending at magnitude 1
+# Shift of the relaxation anchor B among the parties at magnitude 1 (judgement): a formal alliance commits more
+# than a partnership declaration; 0.3 on the [-1, 1] scale is about the gap between "friendly" and "allied" in
+# the actor data's alignment notes (e.g. CHN-RUS 0.6, "not a mutual-defence alliance, so below +0.7").
+ANCHOR_SHIFT = {"alliance_treaty": 0.3, "strategic_partnership": 0.15}
+# The signing's one-off warming (judgement): below a summit's 0.08, since a pact's lasting effect is the anchor.
+PACT_ALIGNMENT_SHOCK = {"alliance_treaty": 0.05, "strategic_partnership": 0.03}
 
 
 class PoliticalInstability(Domestic):
@@ -100,6 +106,51 @@ class Summit(Multilateral):
             "actors": ["PAK", "RUS"],
             "at": "2024-07-03",
             "source": "Business Recorder (facts.md timeline)",
+        }
+
+
+class Pact(Multilateral):
+    """A lasting commitment among two or more states: it moves the anchor alignment relaxes toward."""
+
+    def apply(self, fx: Effects, level: np.ndarray, impulse: np.ndarray) -> None:
+        fx.among(fx.anchor, self.actors, impulse * ANCHOR_SHIFT[self.kind])
+        fx.among(fx.alignment, self.actors, impulse * PACT_ALIGNMENT_SHOCK[self.kind])
+
+
+class AllianceTreaty(Pact):
+    kind = "alliance_treaty"
+    summary = "A formal alliance or mutual-defence treaty: shifts the anchor alignment relaxes to, so it lasts."
+    type: Literal["alliance_treaty"]
+
+    @classmethod
+    def example(cls) -> dict[str, Any]:
+        return {
+            "id": "chn-rus-defence-treaty",
+            "type": "alliance_treaty",
+            "title": "China-Russia mutual-defence treaty",
+            "actors": ["CHN", "RUS"],
+            "at": "2028-07-01",
+            "hypothetical": True,
+            "note": "no such treaty exists; the 2001 Treaty of Good-Neighbourliness predates the start and is "
+            "already part of the start-year alignment",
+        }
+
+
+class StrategicPartnership(Pact):
+    kind = "strategic_partnership"
+    summary = "A declared strategic partnership: a smaller lasting shift of the anchor than an alliance treaty."
+    type: Literal["strategic_partnership"]
+
+    @classmethod
+    def example(cls) -> dict[str, Any]:
+        return {
+            "id": "pak-rus-partnership",
+            "type": "strategic_partnership",
+            "title": "Pakistan-Russia strategic partnership",
+            "actors": ["PAK", "RUS"],
+            "at": "2026-06-01",
+            "hypothetical": True,
+            "note": "no Pakistan-Russia strategic partnership has been declared (none in facts.md)",
         }
 
 
