@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Literal
 
@@ -23,8 +24,9 @@ import pandas as pd
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
+from model import power
 from model.files import InputError, first_error, read_mapping
-from model.power import COMPONENTS, capability, power_shares
+from model.record import YearlyRecord, load_record
 
 if TYPE_CHECKING:
     from analysis.ensemble import Results
@@ -44,13 +46,15 @@ COMPONENT_FIELDS = {
     "urban_population": "urban_population_m",
     "gdp": "gdp_bn",
 }
-# Calibrated on 2014→2019: the rates and elasticities that no data fix (defaults, ODD §4, inside the ranges).
+"""The NMC-era record's fields (model/data/history-2014-2024-checks.yaml), used for the CINC index."""
+# Calibrated on 2014→2019: the rates that no data fix (defaults, ODD §4, inside the ranges).
 CALIBRATED = {
     "alignment.rate": (0.05, 0.8),
     "mechanisms.relaxation.rate": (0.1, 1.6),
-    "economy.industry_elasticity": (0.2, 1.5),
-    "economy.energy_elasticity": (0.2, 1.2),
+    "mechanisms.relaxation.anchor_rate": (0.0, 0.5),
 }
+TREND_YEARS = 4
+"""The trend baseline extrapolates the share change over this many years before a period's start."""
 
 
 class Strict(BaseModel):
@@ -92,7 +96,7 @@ def read_record(path: Path = CHECKS) -> Record:
     try:
         return Record.model_validate(read_mapping(path))
     except ValidationError as exc:
-        raise InputError(path, *first_error(exc)) from None
+        raise first_error(exc, path) from None
 
 
 def period_of(check: Check, record: Record) -> str:
@@ -103,21 +107,82 @@ def period_of(check: Check, record: Record) -> str:
     return "whole"
 
 
-def reference_shares(record: Record, year: int, codes: list[str], weights: dict[str, float]) -> np.ndarray:
-    """Power shares built from the observed components with the model's own composite.
+@dataclass(frozen=True)
+class Index:
+    """The power index a replay is scored on, as the scenario sets it."""
 
-    Urban population is held at its first year's level: the NMC series breaks in 2016/17 and the
-    model holds it constant too. Military spending stands in for the model's capability stock
-    (proportional to spending in a steady state).
+    name: str
+    weights: dict[str, float]
+    depreciation: float
+
+    @classmethod
+    def of(cls, scenario: Scenario) -> Index:
+        spec = scenario.spec
+        weights = {c: float(getattr(spec.power, c)) for c in ("gdp_mer", "gdp_ppp", "military")}
+        return cls(spec.power.index, weights, float(spec.military.depreciation))
+
+
+def reference_years(record: Record, index: Index) -> list[int]:
+    """The years observed shares exist for: NMC years for CINC, the yearly record's otherwise
+    (its market-rate GDP ends in 2023)."""
+    if index.name == "cinc":
+        return sorted(record.capability.years)
+    yearly = load_record()
+    return [y for y in yearly.years if all(yearly.has("gdp_bn", c, y) for c in yearly.actors)]
+
+
+def reference_stock(yearly: YearlyRecord, codes: list[str], year: int, depreciation: float) -> np.ndarray:
+    """The military capability stock of each state in ``year``, built from SIPRI constant-dollar
+    spending as the model builds its own: one step a year of dK/dt = m - delta K, starting in the
+    record's first year at the steady state under the real GDP growth of its first five years
+    (the model's rule at its start: spending grows with the economy)."""
+    first = yearly.years[0]
+    growth = yearly.series("real_growth", codes, list(range(first, first + 5))).mean(axis=0)
+    milex = yearly.series("milex_constant_bn", codes, list(range(first, year + 1)))
+    stock = milex[0] / (depreciation + np.log1p(growth))
+    for m in milex[1:]:
+        stock = stock + m - depreciation * stock
+    return stock
+
+
+def reference_shares(record: Record, year: int, codes: list[str], index: Index) -> np.ndarray:
+    """Power shares in ``year`` from observed components, on the scenario's own index.
+
+    For CINC the NMC components are used, with urban population held at its first year's level
+    (the NMC series breaks in 2016/17) and military spending standing in for the stock. The
+    other indices read the yearly record: World Bank GDP at market rates, IMF PPP GDP, a
+    capability stock from SIPRI constant-dollar spending, World Bank population.
     """
-    first = min(record.capability.years)
-    rows = record.capability.years[year]
-    components = {c: np.array([[rows[code][COMPONENT_FIELDS[c]] for code in codes]], dtype=float) for c in COMPONENTS}
-    components["urban_population"] = np.array(
-        [[record.capability.years[first][code]["urban_population_m"] for code in codes]], dtype=float
-    )
-    w = {c: np.array([weights[c]]) for c in COMPONENTS}
-    return power_shares(capability(components, w, np.zeros(len(codes)), np.zeros(1)))[0]
+    ones = np.array([1.0])
+    if index.name == "cinc":
+        first = min(record.capability.years)
+        rows = record.capability.years[year]
+        components = {
+            c: np.array([[rows[code][COMPONENT_FIELDS[c]] for code in codes]], dtype=float)
+            for c in power.CINC_COMPONENTS
+        }
+        components["urban_population"] = np.array(
+            [[record.capability.years[first][code]["urban_population_m"] for code in codes]], dtype=float
+        )
+    else:
+        yearly = load_record()
+        components = {
+            "gdp_mer": yearly.series("gdp_bn", codes, [year]),
+            "gdp_ppp": yearly.series("gdp_ppp_bn", codes, [year]),
+            "military": reference_stock(yearly, codes, year, index.depreciation)[None, :],
+            "population": yearly.series("population_m", codes, [year]),
+        }
+    weights = {c: np.array([w]) for c, w in index.weights.items()}
+    cap = power.capability(index.name, components, weights, np.zeros(len(codes)), 0 * ones)
+    return power.power_shares(cap)[0]
+
+
+def trend_change(record: Record, first: int, last: int, codes: list[str], index: Index) -> np.ndarray:
+    """The trend baseline's share change over first..last (pp): the observed change over the
+    ``TREND_YEARS`` before ``first``, per year, carried on (the 2014 origin reads 2010-2014)."""
+    before = reference_shares(record, first - TREND_YEARS, codes, index)
+    start = reference_shares(record, first, codes, index)
+    return 100 * (start - before) / TREND_YEARS * (last - first)
 
 
 def at(table: pd.DataFrame, day: dt.date) -> pd.DataFrame:
@@ -174,12 +239,13 @@ def score_check(check: Check, alignment: pd.DataFrame) -> dict[str, Any]:
 
 
 def capability_errors(
-    record: Record, trajectories: pd.DataFrame, codes: list[str], weights: dict[str, float], years: tuple[int, int]
+    record: Record, trajectories: pd.DataFrame, codes: list[str], index: Index, years: tuple[int, int]
 ) -> dict[str, Any]:
     """Mean absolute error (percentage points) of each state's share change over ``years``: the model's
-    median change against the record's, and persistence (no change) against the record's."""
+    median change against the record's, persistence's (no change) and the trend baseline's."""
     first, last = years
-    observed = 100 * (reference_shares(record, last, codes, weights) - reference_shares(record, first, codes, weights))
+    observed = 100 * (reference_shares(record, last, codes, index) - reference_shares(record, first, codes, index))
+    trend = trend_change(record, first, last, codes, index) if index.name != "cinc" else None
     begin = at(trajectories, dt.date(first, 1, 1)).set_index(["replicate", "actor"])["power_share"]
     end = at(trajectories, dt.date(last, 1, 1)).set_index(["replicate", "actor"])["power_share"]
     change = (100 * (end - begin)).groupby("actor").median()
@@ -188,6 +254,7 @@ def capability_errors(
         "years": f"{first}-{last}",
         "capability_share_mae": round(float(np.mean(np.abs(simulated - observed))), 4),
         "baseline_capability_share_mae": round(float(np.mean(np.abs(observed))), 4),
+        "trend_capability_share_mae": None if trend is None else round(float(np.mean(np.abs(trend - observed))), 4),
         "observed_change_pp": {c: round(float(v), 3) for c, v in zip(codes, observed, strict=True)},
         "simulated_change_pp": {c: round(float(v), 3) for c, v in zip(codes, simulated, strict=True)},
     }
@@ -202,18 +269,21 @@ def summary(rows: list[dict[str, Any]]) -> dict[str, Any]:
     }
 
 
-def scorecard(
-    record: Record, tables: dict[str, pd.DataFrame], codes: list[str], weights: dict[str, float]
-) -> dict[str, Any]:
+def capability_periods(record: Record, index: Index) -> dict[str, tuple[int, int]]:
+    """The years capability shares are scored over: start to the calibration's end, from there to the
+    last observed year, and the whole replay."""
+    start, split = record.periods["calibration"].start.year, record.periods["calibration"].end.year
+    last = max(y for y in reference_years(record, index) if y <= record.periods["validation"].end.year)
+    return {"calibration": (start, split), "validation": (split, last), "whole": (start, last)}
+
+
+def scorecard(record: Record, tables: dict[str, pd.DataFrame], codes: list[str], index: Index) -> dict[str, Any]:
     """Every check scored, summarised for the whole replay and for each period."""
     rows = [{**score_check(c, tables["alignment"]), "period": period_of(c, record)} for c in record.checks]
-    years = sorted(record.capability.years)
-    cap_years = {
-        "calibration": (years[0], record.periods["calibration"].end.year),
-        "validation": (record.periods["calibration"].end.year, years[-1]),
-        "whole": (years[0], years[-1]),
+    capability = {
+        k: capability_errors(record, tables["trajectories"], codes, index, y)
+        for k, y in capability_periods(record, index).items()
     }
-    capability = {k: capability_errors(record, tables["trajectories"], codes, weights, y) for k, y in cap_years.items()}
     periods = {
         name: {**summary([r for r in rows if r["period"] == name]), **capability[name]} for name in (*PERIODS, "whole")
     }
@@ -222,6 +292,8 @@ def scorecard(
         **summary(rows),
         "capability_share_mae": capability["whole"]["capability_share_mae"],
         "baseline_capability_share_mae": capability["whole"]["baseline_capability_share_mae"],
+        "trend_capability_share_mae": capability["whole"]["trend_capability_share_mae"],
+        "index": index.name,
         "periods": periods,
         "checks": rows,
     }
@@ -245,15 +317,11 @@ def replay(calibration: dict[str, Any], replicates: int, seed: int, workers: int
     return run_ensemble(scenario, replicates, seed, overrides=overrides, workers=workers, quiet=quiet)
 
 
-def power_weights(scenario: Scenario) -> dict[str, float]:
-    return {c: float(getattr(scenario.spec.power, c)) for c in COMPONENTS}
-
-
 def score(results: Results, calibration: dict[str, Any], record: Record | None = None) -> dict[str, Any]:
     """The scorecard of a replay ensemble, with what it was run with."""
     record = record or read_record()
     scenario = results.scenario
-    card = scorecard(record, results.tables, scenario.actors.codes, power_weights(scenario))
+    card = scorecard(record, results.tables, scenario.actors.codes, Index.of(scenario))
     return {
         "scenario": scenario.name,
         "replicates": results.replicates,
@@ -281,11 +349,11 @@ def start_state(scenario: Scenario) -> tuple[dict[str, float], dict[str, float]]
 def calibration_loss(record: Record, runs: pd.DataFrame, scenario: Scenario) -> pd.Series:
     """Per sweep point (its median world at 2019): the share of calibration checks missed plus the
     capability error relative to persistence's, so persistence scores 1 + (1 − its hit rate)."""
-    codes, weights = scenario.actors.codes, power_weights(scenario)
+    codes, index = scenario.actors.codes, Index.of(scenario)
     shares, alignment = start_state(scenario)
     checks = [c for c in record.checks if period_of(c, record) == "calibration"]
-    first, last = min(record.capability.years), record.periods["calibration"].end.year
-    observed = 100 * (reference_shares(record, last, codes, weights) - reference_shares(record, first, codes, weights))
+    first, last = capability_periods(record, index)["calibration"]
+    observed = 100 * (reference_shares(record, last, codes, index) - reference_shares(record, first, codes, index))
     base_error = float(np.mean(np.abs(observed)))
     medians = runs.groupby("point").median(numeric_only=True)
     losses = {}
@@ -387,10 +455,13 @@ def text(card: dict[str, Any]) -> str:
     for name, p in card["periods"].items():
         rate = "—" if p["hit_rate"] is None else f"{p['hit_rate']:.0%}"
         base = "—" if p["baseline_hit_rate"] is None else f"{p['baseline_hit_rate']:.0%}"
+        trend = p["trend_capability_share_mae"]
         lines.append(
-            f"{name:11s} checks {p['checks']:2d}: hit rate {rate} (persistence {base}); capability share change "
+            f"{name:11s} checks {p['checks']:2d}: hit rate {rate} (persistence {base}); {card['index']} share change "
             f"{p['years']}: MAE {p['capability_share_mae']:.2f} pp "
-            f"(persistence {p['baseline_capability_share_mae']:.2f} pp)"
+            f"(persistence {p['baseline_capability_share_mae']:.2f} pp"
+            + ("" if trend is None else f", trend {trend:.2f} pp")
+            + ")"
         )
     return "\n".join(lines)
 
@@ -406,13 +477,17 @@ def measure_text(check: dict[str, Any]) -> str:
 def markdown(card: dict[str, Any]) -> str:
     """The scorecard as the Markdown tables docs/VALIDATION.md shows (a test keeps them equal)."""
     lines = [
-        "| period | checks | hit rate | persistence | capability years | share-change MAE (pp) | persistence (pp) |",
-        "|---|---|---|---|---|---|---|",
+        f"Power index: `{card['index']}`.",
+        "",
+        "| period | checks | hit rate | persistence | share years | share-change MAE (pp) | persistence (pp) "
+        "| trend (pp) |",
+        "|---|---|---|---|---|---|---|---|",
     ]
     for name, p in card["periods"].items():
+        trend = "—" if p["trend_capability_share_mae"] is None else f"{p['trend_capability_share_mae']:.2f}"
         lines.append(
             f"| {name} | {p['checks']} | {p['hit_rate']:.0%} | {p['baseline_hit_rate']:.0%} | {p['years']} "
-            f"| {p['capability_share_mae']:.2f} | {p['baseline_capability_share_mae']:.2f} |"
+            f"| {p['capability_share_mae']:.2f} | {p['baseline_capability_share_mae']:.2f} | {trend} |"
         )
     lines += [
         "",

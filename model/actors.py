@@ -55,6 +55,48 @@ class Figure(Strict):
     note: str | None = None
 
 
+GROWTH_BOUNDS = (-0.2, 0.3)  # real GDP growth, yearly fraction
+TREND_YEARS = 5  # ActorSet.growth: mean of the first five forecast years
+
+
+class GrowthForecast(Strict):
+    """A real-GDP growth forecast by calendar year, as yearly fractions (0.02725 = 2.725 %).
+
+    Beyond the last year the model holds the last value (WEO convention: the last horizon is the
+    medium-term rate); before the first year it holds the first value.
+    """
+
+    vintage: str = Field(min_length=3)
+    values: dict[int, float] = Field(min_length=1)
+    source: str = Field(min_length=3)
+    note: str | None = None
+
+    @field_validator("values")
+    @classmethod
+    def _fractions(cls, values: dict[int, float]) -> dict[int, float]:
+        low, high = GROWTH_BOUNDS
+        for year, value in values.items():
+            if not low <= value <= high:
+                raise ValueError(f"growth for {year} must be a yearly fraction within [{low}, {high}], got {value}")
+        return dict(sorted(values.items()))
+
+
+class PopulationProjection(Strict):
+    """Population by year (millions). The model uses only the ratios P(year) / P(first year)."""
+
+    values: dict[int, float] = Field(min_length=1)
+    source: str = Field(min_length=3)
+    note: str | None = None
+
+    @field_validator("values")
+    @classmethod
+    def _positive(cls, values: dict[int, float]) -> dict[int, float]:
+        for year, value in values.items():
+            if value <= 0:
+                raise ValueError(f"population for {year} must be positive, got {value}")
+        return dict(sorted(values.items()))
+
+
 class Flag(Strict):
     value: bool
     source: str = Field(min_length=3)
@@ -89,6 +131,7 @@ class Policy(Strict):
 class Actor(Strict):
     name: str
     gdp_bn: Figure
+    gdp_ppp_bn: Figure
     milex_bn: Figure
     milper_k: Figure
     population_m: Figure
@@ -96,7 +139,9 @@ class Actor(Strict):
     energy_mtce: Figure
     iron_steel_mt: Figure
     cinc: Figure | None = None
-    growth: Figure
+    growth_forecast: GrowthForecast
+    growth_uncertainty: Figure
+    population_projection: PopulationProjection
     nuclear: Flag
     stability: Figure
     policy: Policy
@@ -105,6 +150,7 @@ class Actor(Strict):
     def _positive(self) -> Actor:
         for name in (
             "gdp_bn",
+            "gdp_ppp_bn",
             "milex_bn",
             "milper_k",
             "population_m",
@@ -116,8 +162,8 @@ class Actor(Strict):
                 raise ValueError(f"{name} must be positive")
         if not 0 <= self.stability.value <= 1:
             raise ValueError("stability must be within [0, 1]")
-        if not -0.2 <= self.growth.value <= 0.3:
-            raise ValueError("growth must be a yearly fraction within [-0.2, 0.3]")
+        if not 0 <= self.growth_uncertainty.value <= 0.1:
+            raise ValueError("growth_uncertainty must be a yearly fraction within [0, 0.1]")
         return self
 
 
@@ -202,13 +248,19 @@ class ActorSet:
             return np.array([getattr(a, name).value for a in actors], dtype=float)
 
         self.gdp = column("gdp_bn")
+        self.gdp_ppp = column("gdp_ppp_bn")
         self.milex = column("milex_bn")
         self.milper = column("milper_k")
         self.population = column("population_m")
         self.urban_population = column("urban_population_m")
         self.energy = column("energy_mtce")
         self.industry = column("iron_steel_mt")
-        self.growth = column("growth")
+        self.growth_sd = column("growth_uncertainty")
+        forecasts = [a.growth_forecast.values for a in actors]
+        # trend growth: the mean of the first five forecast years (fewer if fewer are given)
+        self.growth = np.array([np.mean(list(f.values())[:TREND_YEARS]) for f in forecasts], dtype=float)
+        self._growth_years, self._growth_table = _held_table(forecasts)
+        self._population = _PopulationPaths([a.population_projection.values for a in actors])
         self.stability = column("stability")
         self.nuclear = np.array([a.nuclear.value for a in actors], dtype=float)
         self.cinc = np.array([a.cinc.value if a.cinc else np.nan for a in actors])
@@ -233,6 +285,76 @@ class ActorSet:
     def index(self, code: str) -> int:
         return self.codes.index(code)
 
+    def growth_path(self, years: np.ndarray) -> np.ndarray:
+        """Forecast real growth (yearly fraction) for calendar years, shape (len(years), N).
+
+        Years are floored to whole calendar years. Before an actor's first forecast year its first
+        value holds, after its last year its last value (the WEO's medium-term rate); a year
+        missing inside the forecast takes the latest earlier value.
+        """
+        whole = np.floor(np.asarray(years, dtype=float)).astype(int).reshape(-1)
+        row = np.clip(whole - self._growth_years[0], 0, len(self._growth_years) - 1)
+        return self._growth_table[row]
+
+    def population_path(self, years: np.ndarray) -> np.ndarray:
+        """Population relative to each actor's first projection year, P(t) / P(first), shape (len(years), N).
+
+        Convention: t is model time in calendar years and the value keyed year y holds at the
+        start of year y (t = y), so t = 2024.25 lies a quarter of the way from the 2024 value to
+        the 2025 value. Between given years the path is linear; beyond the last year it grows
+        geometrically at the last year's rate, before the first year at the first year's rate
+        (an actor with a single value is flat).
+        """
+        return self._population(np.asarray(years, dtype=float).reshape(-1))
+
+
+def _held_table(paths: list[dict[int, float]]) -> tuple[np.ndarray, np.ndarray]:
+    """Whole years spanning every path, and (years, N) values held constant outside and across gaps."""
+    first = min(min(p) for p in paths)
+    last = max(max(p) for p in paths)
+    years = np.arange(first, last + 1)
+    table = np.empty((len(years), len(paths)))
+    for i, path in enumerate(paths):
+        keys = np.array(list(path))
+        values = np.array(list(path.values()), dtype=float)
+        at = np.clip(np.searchsorted(keys, years, side="right") - 1, 0, len(keys) - 1)
+        table[:, i] = values[at]
+    return years, table
+
+
+class _PopulationPaths:
+    """Vectorised P(t) / P(first year) for N actors (see ActorSet.population_path)."""
+
+    def __init__(self, paths: list[dict[int, float]]) -> None:
+        n = len(paths)
+        self.first = np.array([min(p) for p in paths], dtype=float)
+        self.last = np.array([max(p) for p in paths], dtype=float)
+        self.rate_first = np.zeros(n)  # log growth per year before the first year
+        self.rate_last = np.zeros(n)  # log growth per year after the last year
+        start = int(self.first.min())
+        self.grid = np.arange(start, int(self.last.max()) + 1, dtype=float)
+        self.table = np.empty((len(self.grid), n))  # ratios on whole years, linear between given years
+        for i, path in enumerate(paths):
+            keys = np.array(list(path), dtype=float)
+            ratio = np.array(list(path.values()), dtype=float) / path[min(path)]
+            if len(keys) > 1:
+                self.rate_first[i] = np.log(ratio[1] / ratio[0]) / (keys[1] - keys[0])
+                self.rate_last[i] = np.log(ratio[-1] / ratio[-2]) / (keys[-1] - keys[-2])
+            self.table[:, i] = np.interp(self.grid, keys, ratio)
+        self.columns = np.arange(n)
+
+    def __call__(self, t: np.ndarray) -> np.ndarray:
+        t = t[:, None]
+        inside = np.clip(t, self.first, self.last)  # (T, N)
+        position = np.clip(inside - self.grid[0], 0, len(self.grid) - 1)
+        low = np.minimum(np.floor(position).astype(int), len(self.grid) - 1)
+        high = np.minimum(low + 1, len(self.grid) - 1)
+        weight = position - low
+        base = (1 - weight) * self.table[low, self.columns] + weight * self.table[high, self.columns]
+        after = np.maximum(t - self.last, 0)
+        before = np.minimum(t - self.first, 0)
+        return base * np.exp(self.rate_last * after + self.rate_first * before)
+
 
 def resolve_actor_set_path(name_or_path: str) -> Path:
     """A bare name refers to ``model/data/<name>.yaml``; anything else is a path."""
@@ -255,6 +377,9 @@ def synthetic_actor_set(n: int, seed: int = 0) -> ActorSet:
     if n < 2:
         raise InputError("(synthetic)", "n", "at least 2 actors")
     rng = np.random.default_rng(seed)
+    # the fields added for the real economy draw from their own stream, so the rest of a synthetic
+    # set (sizes, alignments, trade) is what it was before they existed
+    extra = np.random.default_rng([seed, 1])
     codes = [f"S{i:03d}" for i in range(n)]
     src = "synthetic"
 
@@ -264,16 +389,24 @@ def synthetic_actor_set(n: int, seed: int = 0) -> ActorSet:
     actors = {}
     for code in codes:
         size = rng.lognormal(0, 1.2)
+        gdp = 200 * size
         actors[code] = {
             "name": f"State {code}",
-            "gdp_bn": fig(200 * size),
+            "gdp_bn": fig(gdp),
+            "gdp_ppp_bn": fig(gdp * extra.uniform(1, 3)),
             "milex_bn": fig(5 * size * rng.uniform(0.5, 2)),
             "milper_k": fig(100 * size**0.5),
             "population_m": fig(50 * size**0.7),
             "urban_population_m": fig(25 * size**0.7),
             "energy_mtce": fig(80 * size),
             "iron_steel_mt": fig(10 * size),
-            "growth": fig(rng.uniform(0.0, 0.06)),
+            "growth_forecast": {
+                "vintage": src,
+                "values": _synthetic_growth(rng.uniform(0.0, 0.06), extra),
+                "source": src,
+            },
+            "growth_uncertainty": fig(0.01),
+            "population_projection": {"values": _synthetic_population(extra), "source": src},
             "nuclear": {"value": bool(rng.random() < 0.2), "source": src},
             "stability": fig(rng.uniform(0.4, 0.95)),
             "policy": {
@@ -308,3 +441,17 @@ def synthetic_actor_set(n: int, seed: int = 0) -> ActorSet:
         }
     )
     return ActorSet(spec, f"synthetic-{n}")
+
+
+def _synthetic_growth(first: float, rng: np.random.Generator) -> dict[int, float]:
+    """A one- or two-year forecast from 2024; the second year drifts a little from the first."""
+    values = {2024: float(first)}
+    if rng.random() < 0.5:
+        values[2025] = float(np.clip(first + rng.normal(0, 0.005), *GROWTH_BOUNDS))
+    return values
+
+
+def _synthetic_population(rng: np.random.Generator) -> dict[int, float]:
+    """A flat-ish path: 100 m in 2024 changing by -0.5 % .. +1.5 % a year over ten years."""
+    rate = rng.uniform(-0.005, 0.015)
+    return {2024 + k: float(100 * (1 + rate) ** k) for k in range(11)}

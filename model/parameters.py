@@ -8,6 +8,8 @@ converts them to its step length.
 
 from __future__ import annotations
 
+from typing import Literal
+
 from pydantic import BaseModel, ConfigDict, Field
 
 
@@ -47,7 +49,10 @@ class TiesMechanism(Mechanism):
 
 class Relaxation(Strict):
     enabled: bool = True
-    rate: float = Field(0.4, ge=0, le=10, description="pull toward the structural baseline per year")
+    rate: float = Field(0.4, ge=0, le=10, description="pull toward the anchor per year")
+    anchor_rate: float = Field(
+        0.1, ge=0, le=10, description="kappa: how fast the anchor follows the alignment path, per year"
+    )
     calibrate_baseline: bool = Field(
         True, description="set the baseline so the start-year alignments are at rest under the start-year forces"
     )
@@ -84,7 +89,15 @@ class Economy(Strict):
     agreement_elasticity: float = Field(0.8, ge=0, le=10, description="trade increase from a full FTA")
     diversion: float = Field(0.5, ge=0, le=1, description="share of sanctioned trade redirected to open partners")
     trade_gain: float = Field(0.3, ge=0, le=2, description="GDP gained per USD of trade above expectation")
-    instability_drag: float = Field(0.04, ge=0, le=1, description="growth lost per year per unit of stability lost")
+    instability_drag: float = Field(
+        0.05, ge=0, le=1, description="growth lost per year per unit of stability below the actor data's level"
+    )
+    sanctions_drag: float = Field(
+        0.04, ge=0, le=1, description="growth lost per year per unit of sanctions pressure beyond the start's"
+    )
+    growth_uncertainty: float = Field(
+        1.0, ge=0, le=5, description="scale of the per-world growth offset (1 = the WEO forecast errors' s.d.)"
+    )
     stability_recovery: float = Field(
         0.3, ge=0, le=10, description="pull of stability back to its usual level per year"
     )
@@ -95,7 +108,10 @@ class Economy(Strict):
 
 class Military(Strict):
     fear: float = Field(
-        0.3, ge=0, le=10, description="Richardson k: relative rise of the burden per year per unit of threat rise"
+        0.1,
+        ge=0,
+        le=10,
+        description="Richardson k: relative rise of the burden per year per relative rise of rivals' spending",
     )
     fatigue: float = Field(
         0.2, ge=0, le=10, description="Richardson a: pull of the GDP share back to its start, per year"
@@ -105,16 +121,22 @@ class Military(Strict):
 
 
 class Power(Strict):
-    """Weights of the capability composite (CINC-like by default; see ODD)."""
+    """Which power index, and the headline index's weights (see ``model.power`` and ODD §3.3.7)."""
 
-    military: float = Field(1 / 6, ge=0, le=10)
-    personnel: float = Field(1 / 6, ge=0, le=10)
-    industry: float = Field(1 / 6, ge=0, le=10)
-    energy: float = Field(1 / 6, ge=0, le=10)
-    population: float = Field(1 / 6, ge=0, le=10)
-    urban_population: float = Field(1 / 6, ge=0, le=10)
-    gdp: float = Field(0.0, ge=0, le=10)
-    nuclear_bonus: float = Field(0.0, ge=0, le=1)
+    index: Literal["economic_military", "cinc", "net_resources"] = "economic_military"
+    gdp_mer: float = Field(0.25, ge=0, le=10, description="headline weight of GDP at market exchange rates")
+    gdp_ppp: float = Field(0.25, ge=0, le=10, description="headline weight of GDP at PPP")
+    military: float = Field(0.5, ge=0, le=10, description="headline weight of the military capability stock")
+    nuclear_bonus: float = Field(0.0, ge=0, le=1, description="added to a nuclear state's composite")
+
+
+class Blocs(Strict):
+    temperature: float = Field(
+        1.0,
+        ge=0,
+        le=100,
+        description="membership temperature in years of alignment noise (0 = only the best split counts)",
+    )
 
 
 class Parameters(Strict):
@@ -123,3 +145,4 @@ class Parameters(Strict):
     economy: Economy = Economy()
     military: Military = Military()
     power: Power = Power()
+    blocs: Blocs = Blocs()

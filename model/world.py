@@ -28,8 +28,32 @@ from model.files import InputError
 from model.scenario import Scenario
 
 CONTRIBUTIONS = (*al.MECHANISMS, "events")
-ACTOR_SERIES = ("capability", "power_share", "gdp", "milex", "bloc", "stability", "tilt", "allied_power")
-METRIC_SERIES = ("polarity", "balance_index", "landscape_energy", "bloc_power_0", "bloc_power_1", "parity")
+COMPONENT_SHARES = tuple(f"{c}_share" for c in power.COMPONENTS)
+ACTOR_SERIES = (
+    "capability",
+    "power_share",
+    "gdp",
+    "gdp_ppp",
+    "population",
+    "milex",
+    "military_stock",
+    "bloc",
+    "p_bloc1",
+    "flip_cost",
+    "stability",
+    "tilt",
+    "allied_power",
+    *COMPONENT_SHARES,
+)
+METRIC_SERIES = (
+    "polarity",
+    "balance_index",
+    "landscape_energy",
+    "bloc_gap",
+    "bloc_power_0",
+    "bloc_power_1",
+    "parity",
+)
 
 
 def world_seed(seed: int, replicate: int) -> np.random.SeedSequence:
@@ -56,7 +80,7 @@ def check_value_path(scenario: Scenario, path: str) -> None:
         ok = len(parts) == 3 and parts[2] == "magnitude" and parts[1] in {e.id for e in scenario.events}
     else:
         node: Any = scenario.spec
-        ok = parts[0] in ("mechanisms", "alignment", "economy", "military", "power")
+        ok = parts[0] in ("mechanisms", "alignment", "economy", "military", "power", "blocs")
         for part in parts:
             ok = ok and hasattr(node, part)
             node = getattr(node, part, None)
@@ -116,14 +140,14 @@ class World(mesa.Model):
             StateAgent(self, code, data.spec.actors[code].name, i)
 
         self._init_parameters()
+        self._draw_randomness(seeds)
         self._init_state()
         self.calibrate_trade()
-        self._draw_randomness(seeds)
         self._init_events()
         self.history = History()
         self.event_parts = np.zeros((len(self.events), self.worlds, len(self.pair_cells)))
         self._measure()
-        self.anchor = self.shares.argmax(axis=1)  # bloc 0 is the side of the start's largest power
+        self.bloc_anchor = self.index_shares.argmax(axis=1)  # bloc 0 is the side of the start's largest power
         self.rest_drift = self._rest_drift()
         self._record(np.zeros((len(CONTRIBUTIONS), self.worlds, len(self.pair_cells))), self.event_parts)
 
@@ -148,7 +172,8 @@ class World(mesa.Model):
         }
         self.inertia_on = mech.inertia
         self.relax_rate = self.value("mechanisms.relaxation.rate") * self.value("mechanisms.relaxation.enabled")
-        self.noise_sd = self.value("mechanisms.noise.sd") * self.value("mechanisms.noise.enabled")
+        self.p_noise_sd = self.value("mechanisms.noise.sd")
+        self.noise_on = self.value("mechanisms.noise.enabled")
         self.p = {
             path: self.value(path)
             for path in (
@@ -160,6 +185,7 @@ class World(mesa.Model):
                 "mechanisms.ties.culture",
                 "mechanisms.ties.technology",
                 "mechanisms.ties.decay",
+                "mechanisms.relaxation.anchor_rate",
                 "mechanisms.noise.instability_boost",
                 "economy.trade_adjustment",
                 "economy.alignment_elasticity",
@@ -167,6 +193,8 @@ class World(mesa.Model):
                 "economy.diversion",
                 "economy.trade_gain",
                 "economy.instability_drag",
+                "economy.sanctions_drag",
+                "economy.growth_uncertainty",
                 "economy.stability_recovery",
                 "economy.industry_elasticity",
                 "economy.energy_elasticity",
@@ -176,28 +204,34 @@ class World(mesa.Model):
                 "military.max_share",
                 "military.depreciation",
                 "power.nuclear_bonus",
+                "blocs.temperature",
             )
         }
-        self.power_weights = {c: self.value(f"power.{c}") for c in power.COMPONENTS}
+        self.power_index = self.spec.power.index
+        self.power_weights = {c: self.value(f"power.{c}") for c in ("gdp_mer", "gdp_ppp", "military")}
         data, w = self.actor_set, self.worlds
         self.base_policy = {name: np.tile(data.policy[name], (w, 1)) for name in POLICY_NAMES}
-        self.growth = np.tile(data.growth, (w, 1))
+        years = np.array([self.date_of(t).year for t in range(self.horizon)])
+        self.forecast = np.broadcast_to(data.growth_path(years)[:, None, :], (self.horizon, w, self.n)).copy()
+        self.trend_growth = np.tile(data.growth, (w, 1))
         self.usual_stability = np.tile(data.stability, (w, 1))
         for code, override in self.spec.actors.items():
             i = self.actor_set.index(code)
             for name, v in override.policy.items():
                 self.base_policy[name][:, i] = v
             if override.growth is not None:
-                self.growth[:, i] = override.growth
+                self.forecast[:, :, i] = self.trend_growth[:, i] = override.growth
             if override.stability is not None:
                 self.usual_stability[:, i] = override.stability
         for path, values in self.values.items():
             parts = path.split(".")
             if parts[0] == "actors" and len(parts) == 4 and parts[2] == "policy":
                 self.base_policy[parts[3]][:, self.actor_set.index(parts[1])] = values
+            elif parts[0] == "actors" and len(parts) == 3 and parts[2] == "growth":
+                i = self.actor_set.index(parts[1])
+                self.forecast[:, :, i] = self.trend_growth[:, i] = values
             elif parts[0] == "actors" and len(parts) == 3:
-                target = {"growth": self.growth, "stability": self.usual_stability}[parts[2]]
-                target[:, self.actor_set.index(parts[1])] = values
+                self.usual_stability[:, self.actor_set.index(parts[1])] = values
         self.policy = {name: v.copy() for name, v in self.base_policy.items()}
         friction = np.full((self.n, self.n), self.spec.mechanisms.ties.friction)
         for pair, v in self.spec.friction.items():
@@ -225,21 +259,23 @@ class World(mesa.Model):
         self.investment = np.zeros((w, n, n))
         self.arms_flow = np.zeros((w, n, n))
         self.energy_flow = np.zeros((w, n, n))
+        self.anchor = self.alignment0.copy()  # what relaxation pulls toward; follows the path at rate kappa
         self.gdp0 = tile(data.gdp)
-        self.gdp = self.gdp0.copy()
+        self.gdp = self.gdp0.copy()  # real GDP at market exchange rates, base-year USD bn
         self.potential = self.gdp0.copy()
+        self.ppp_ratio = tile(data.gdp_ppp / data.gdp)  # constant real exchange rates, as the WEO assumes
+        self.gdp_ppp = self.gdp * self.ppp_ratio
+        path = data.population_path(np.array([self.year_of(t) for t in range(self.horizon + 1)]))
+        self.population_ratio = path / path[:1]  # (S+1, N): population relative to the start's
+        self.stability_data = tile(data.stability)  # the level the growth forecast was made at
         self.stability0 = self.usual_stability.copy()
         self.stability = self.stability0.copy()
         self.burden0 = tile(data.milex / data.gdp)
         self.burden = self.burden0.copy()
         self.milex = self.burden * self.gdp
-        self.stock = self.milex / self.p["military.depreciation"][:, None]
-        self.threat0 = military.threat_level(self.alignment, self.milex)
-        self.fixed_components = {
-            "personnel": tile(data.milper),
-            "population": tile(data.population),
-            "urban_population": tile(data.urban_population),
-        }
+        self.stock = military.steady_stock(self.milex, self.p["military.depreciation"], self.trend_growth, self.dt)
+        self.threat0 = military.threat_level(self.alignment, self.milex, self.gdp)
+        self.forecast += self.growth_offset[None]
 
     def _draw_randomness(self, seeds: Sequence[np.random.SeedSequence]) -> None:
         """Draw every world's alignment noise and event lotteries, addressed by dyad and event name."""
@@ -251,6 +287,10 @@ class World(mesa.Model):
         event_streams = np.array([randomness.stream_id(f"event:{e.id}") for e in self.events], dtype=np.uint64)
         self.shocks = randomness.normals(keys, dyad_streams, steps)  # (W, S, P)
         self.lotteries = randomness.uniforms(keys, event_streams, steps)  # (W, S, E)
+        growth_streams = np.array([randomness.stream_id(f"growth:{c}") for c in self.codes], dtype=np.uint64)
+        draws = randomness.normals(keys, growth_streams, np.zeros(1, dtype=np.int64))[:, 0, :]  # (W, N)
+        sd = self.actor_set.growth_sd[None, :] * self.p["economy.growth_uncertainty"][:, None]
+        self.growth_offset = sd * draws  # one persistent offset to each state's forecast growth per world
 
     def _init_events(self) -> None:
         e, w = len(self.events), self.worlds
@@ -301,6 +341,11 @@ class World(mesa.Model):
     def step_of(self, date: dt.date) -> int:
         return int(np.floor((date - self.spec.start).days / 365.25 * self.spec.steps_per_year + 1e-9))
 
+    def year_of(self, step: int) -> float:
+        """The calendar time of a step as a fractional year (2024.25 is a quarter into 2024)."""
+        date = self.date_of(step)
+        return date.year + (date - dt.date(date.year, 1, 1)).days / 365.25
+
     def date_of(self, step: int) -> dt.date:
         months_per_step = 12 / self.spec.steps_per_year
         start = self.spec.start
@@ -323,8 +368,8 @@ class World(mesa.Model):
         self.update_ties(fx)
         self.update_economy(fx)
         self.update_military(fx)
-        self._measure()
         self.t += 1
+        self._measure()
         self._record(parts, self.event_parts * factor)
 
     def fire_events(self) -> Effects:
@@ -441,22 +486,18 @@ class World(mesa.Model):
         the factor (W, P) that turned intended changes into actual ones (to split the events part)."""
         dt, w = self.dt, self.worlds
         moves = self.p["alignment.rate"][None, :, None, None] * al.joint_move(self.intent_terms) * dt
-        relax = (self.relax_rate[:, None, None] * (self.alignment0 - self.alignment) - self.rest_drift) * dt
+        relax = (self.relax_rate[:, None, None] * (self.anchor - self.alignment) - self.rest_drift) * dt
         noise = np.zeros((w, self.n, self.n))
         i, j = self.pairs
-        weakest = np.minimum(self.stability[:, i], self.stability[:, j])
-        scale = (
-            self.noise_sd[:, None]
-            * np.sqrt(dt)
-            * (1 + self.p["mechanisms.noise.instability_boost"][:, None] * (1 - weakest))
-        )
-        noise[:, i, j] = scale * self.shocks[:, self.t, :]
+        noise[:, i, j] = (self.noise_on[:, None] * np.sqrt(dt)) * self.noise_scale() * self.shocks[:, self.t, :]
         noise[:, j, i] = noise[:, i, j]
         parts = np.concatenate([moves, relax[None], noise[None], fx.alignment[None]])
         new, factor = al.bounded_update(self.alignment, parts)
         keep = 1.0 - np.exp(-np.log(2) * dt / self.p["alignment.trend_half_life"])[:, None, None]
         self.trend += keep * ((new - self.alignment) / dt - self.trend)
         self.alignment = new
+        follow = 1.0 - np.exp(-self.p["mechanisms.relaxation.anchor_rate"] * dt)[:, None, None]
+        self.anchor = np.clip(self.anchor + follow * (new - self.anchor) + fx.anchor, -1.0, 1.0)
         factor = self.pair_values(factor)
         return self.pair_values(parts) * factor, factor
 
@@ -478,39 +519,48 @@ class World(mesa.Model):
 
     def update_economy(self, fx: Effects) -> None:
         p, dt = self.p, self.dt
-        self.blocked = economy.barriers(
-            fx.sanctions, fx.secondary, fx.relief, fx.suspension, self.policy["sanctions_compliance"]
-        )
-        self.energy_flow = fx.energy_flow * (1.0 - self.blocked)
+        compliance = self.policy["sanctions_compliance"]
+        self.blocked = economy.barriers(fx.sanctions, fx.secondary, fx.relief, fx.suspension, compliance)
+        cut = np.clip(fx.import_cut, 0.0, 1.0)
+        self.energy_flow = fx.energy_flow * (1.0 - self.blocked) * (1.0 - cut)
         scale = economy.gravity(self.gdp, self.gdp0, p["economy.gravity_exponent"])
-        target = self.trade_calibration * self.trade_target(scale, fx.trade_boost) + self.energy_flow
+        target = (
+            self.trade_calibration * self.trade_target(scale, fx.trade_boost, cut, self.alignment) + self.energy_flow
+        )
         pull = 1.0 - np.exp(-p["economy.trade_adjustment"] * dt)[:, None, None]
         self.trade = self.trade + pull * (target - self.trade)
         self.stability = economy.stability_update(
             self.stability, self.usual_stability, p["economy.stability_recovery"], fx.stability, dt
         )
-        self.potential = economy.potential_growth(
-            self.potential,
-            self.growth,
+        joined = economy.coalition(fx.sanctions, fx.secondary, fx.relief, compliance)
+        self.pressure = economy.sanctions_pressure(joined - self.coalition0, self.gdp)
+        rate = economy.growth_rate(
+            self.forecast[self.t],
             self.stability,
-            self.usual_stability,
+            self.stability_data,
             p["economy.instability_drag"],
-            fx.output_loss,
-            fx.output_gain,
-            dt,
+            self.pressure,
+            p["economy.sanctions_drag"],
         )
-        expected = economy.trade_volume(self.trade0 * scale)
+        self.potential = economy.potential_growth(self.potential, rate, fx.output_loss, fx.output_gain, dt)
+        rest = self.trade_calibration * self.trade_target(scale, self.zero_links, self.zero_links, self.alignment0)
+        self.rest_trade = self.rest_trade + pull * (rest - self.rest_trade)
+        expected = economy.trade_volume(self.rest_trade)
         self.gdp = economy.output(self.potential, self.trade, expected, p["economy.trade_gain"])
+        self.gdp_ppp = self.gdp * self.ppp_ratio
 
-    def trade_target(self, scale: np.ndarray, boost: np.ndarray) -> np.ndarray:
+    def trade_target(self, scale: np.ndarray, boost: np.ndarray, cut: np.ndarray, alignment: np.ndarray) -> np.ndarray:
+        """Where trade is heading (W, N, N) at this alignment, with these agreements and cuts, under
+        the barriers in force now."""
         p = self.p
         return economy.trade_target(
             self.open_trade,
             scale,
-            self.alignment,
+            alignment,
             self.alignment0,
             boost,
             self.blocked,
+            cut,
             p["economy.alignment_elasticity"],
             p["economy.agreement_elasticity"],
             p["economy.diversion"],
@@ -524,14 +574,19 @@ class World(mesa.Model):
         formula adds at the start (trade diverted by those sanctions is already in the data).
         """
         zero = np.zeros_like(self.sanctions0)
-        self.blocked = economy.barriers(self.sanctions0, zero, zero, zero, self.base_policy["sanctions_compliance"])
+        compliance = self.base_policy["sanctions_compliance"]
+        self.blocked = economy.barriers(self.sanctions0, zero, zero, zero, compliance)
+        self.coalition0 = economy.coalition(self.sanctions0, zero, zero, compliance)  # priced into the forecast
+        self.pressure = np.zeros_like(self.gdp0)
         self.open_trade = self.trade0 / np.maximum(1.0 - self.blocked, 0.05)
-        start = self.trade_target(np.ones_like(zero), zero)
+        start = self.trade_target(np.ones_like(zero), zero, zero, self.alignment0)
         self.trade_calibration = np.divide(self.trade0, start, out=np.ones_like(zero), where=start > 0)
+        self.zero_links = zero
+        self.rest_trade = self.trade0.copy()  # trade had nothing changed but the economies' size
 
     def update_military(self, fx: Effects) -> None:
         p = self.p
-        threat = military.threat_level(self.alignment, self.milex)
+        threat = military.threat_level(self.alignment, self.milex, self.gdp)
         self.burden = military.burden_update(
             self.burden,
             self.burden0,
@@ -552,41 +607,69 @@ class World(mesa.Model):
     # --- measurement ------------------------------------------------------------------------
 
     def _measure(self) -> None:
+        """Every power component, the chosen index's capability and the power shares.
+
+        States act on the headline index's shares (``shares``: what threat balancing and hedging
+        weigh); the index a user picks (``power.index``) is a way of measuring the result
+        (``index_shares``: recorded power shares, blocs, polarity), so switching it changes the
+        measured balance of power but never how states behave.
+
+        Population follows the start's projection; urban population and military personnel keep
+        their start-year ratio to it (no sourced projection of either); iron and steel output and
+        energy use follow real GDP with their elasticities.
+        """
         growth = self.gdp / self.gdp0
         data = self.actor_set
-        components = {
-            **self.fixed_components,
+        people = self.population_ratio[self.t][None, :]
+        self.population = data.population * people
+        self.components = {
+            "gdp_mer": self.gdp,
+            "gdp_ppp": self.gdp_ppp,
             "military": self.stock,
+            "personnel": data.milper * people,
             "industry": data.industry * economy.elastic(growth, self.p["economy.industry_elasticity"][:, None]),
             "energy": data.energy * economy.elastic(growth, self.p["economy.energy_elasticity"][:, None]),
-            "gdp": self.gdp,
+            "population": self.population,
+            "urban_population": data.urban_population * people,
         }
-        self.capability = power.capability(components, self.power_weights, data.nuclear, self.p["power.nuclear_bonus"])
-        self.shares = power.power_shares(self.capability)
+        bonus = self.p["power.nuclear_bonus"]
+        self.shares = power.power_shares(
+            power.capability(power.HEADLINE, self.components, self.power_weights, data.nuclear, bonus)
+        )
+        self.capability = power.capability(self.power_index, self.components, self.power_weights, data.nuclear, bonus)
+        self.index_shares = power.power_shares(self.capability)
 
     def _record(self, contributions: np.ndarray, event_contributions: np.ndarray) -> None:
         h, i, j = self.history, *self.pairs
-        sides, energy = blocs.global_minimum(self.shares, self.alignment)
-        anchor_side = sides[np.arange(self.worlds), self.anchor]
+        sides, energy = blocs.global_minimum(self.index_shares, self.alignment)
+        anchor_side = sides[np.arange(self.worlds), self.bloc_anchor]
         bloc = (sides != anchor_side[:, None]).astype(int)
         in_bloc1 = bloc == 1
+        safety = blocs.safety(self.index_shares, self.alignment, sides, self.bloc_anchor, self.pair_noise())
         values = {
             "capability": self.capability,
-            "power_share": self.shares,
+            "power_share": self.index_shares,
             "gdp": self.gdp,
+            "gdp_ppp": self.gdp_ppp,
+            "population": self.population,
             "milex": self.milex,
+            "military_stock": self.stock,
             "bloc": bloc,
+            "p_bloc1": safety.p_bloc1,
+            "flip_cost": safety.flip_cost,
             "stability": self.stability,
-            "tilt": metrics.tilt(self.alignment, self.shares, bloc),
-            "allied_power": metrics.allied_power(self.alignment, self.shares),
+            "tilt": metrics.tilt(self.alignment, self.index_shares, bloc),
+            "allied_power": metrics.allied_power(self.alignment, self.index_shares),
+            **{f"{c}_share": power.shares(v) for c, v in self.components.items()},
         }
         summary = {
-            "polarity": metrics.polarity(self.shares),
+            "polarity": metrics.polarity(self.index_shares),
             "balance_index": metrics.balance_index(self.alignment),
             "landscape_energy": energy,
-            "bloc_power_0": np.where(in_bloc1, 0.0, self.shares).sum(axis=1),
-            "bloc_power_1": np.where(in_bloc1, self.shares, 0.0).sum(axis=1),
-            "parity": metrics.parity(self.shares),
+            "bloc_gap": safety.gap,
+            "bloc_power_0": np.where(in_bloc1, 0.0, self.index_shares).sum(axis=1),
+            "bloc_power_1": np.where(in_bloc1, self.index_shares, 0.0).sum(axis=1),
+            "parity": metrics.parity(self.index_shares),
         }
         steps = self.horizon + 1
         if h.alignment is None:
@@ -606,6 +689,23 @@ class World(mesa.Model):
         if h.contributions is not None:
             h.contributions[self.t] = np.moveaxis(contributions, 0, -1)
             h.event_contributions[self.t] = np.moveaxis(event_contributions, 0, -1)
+
+    def noise_scale(self) -> np.ndarray:
+        """Each pair's alignment-noise s.d. per sqrt(year) before damping (W, P): larger for less stable pairs."""
+        i, j = self.pairs
+        weakest = np.minimum(self.stability[:, i], self.stability[:, j])
+        return self.p_noise_sd[:, None] * (1 + self.p["mechanisms.noise.instability_boost"][:, None] * (1 - weakest))
+
+    def pair_noise(self) -> np.ndarray:
+        """How far ``blocs.temperature`` years of noise typically move each pair from here (W, P):
+        the scale of the bloc membership probabilities (ODD §3.3.9).
+
+        The noise s.d. is read whether or not noise is switched on, so the probabilities say how
+        close a state is to switching even in a noiseless run.
+        """
+        i, j = self.pairs
+        room = 1.0 - self.alignment[:, i, j] ** 2
+        return self.noise_scale() * room * np.sqrt(self.p["blocs.temperature"])[:, None]
 
     def run(self) -> History:
         while self.t < self.horizon:

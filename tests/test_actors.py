@@ -2,6 +2,11 @@
 
 from __future__ import annotations
 
+import csv
+import importlib.util
+import sys
+from pathlib import Path
+
 import numpy as np
 import pytest
 import yaml
@@ -9,9 +14,11 @@ import yaml
 from model.actors import Figure, Flag, load_actor_set, synthetic_actor_set
 from model.files import InputError
 from model.world import World, world_seed
-from tests.conftest import FIVE, history_arrays, make_scenario, run, write_synthetic
+from tests.conftest import FIVE, history_arrays, make_scenario, write_synthetic
 
-CINC_TOLERANCE = 0.025  # the stated start-year tolerance: 2.5 percentage points
+ROOT = Path(__file__).resolve().parents[1]
+REFERENCE = ROOT.parent / "shared" / "reference"
+SOURCED_SETS = ("five-2024", "five-2014")
 
 
 @pytest.fixture(scope="module")
@@ -28,15 +35,6 @@ def test_five_state_set_loads(five):
     assert np.all(np.abs(five.alignment) <= 1)
     assert np.all(five.gdp > 0) and np.all(five.milex > 0)
     assert not np.isnan(five.cinc).any(), "every state of the five carries a CINC figure"
-
-
-def test_start_year_capability_shares_match_cinc(five):
-    h = run(make_scenario(years=1))
-    shares = h.actors["power_share"][0, 0]
-    cinc = five.cinc / five.cinc.sum()
-    gap = np.abs(shares - cinc)
-    assert gap.max() <= CINC_TOLERANCE, dict(zip(five.codes, np.round(gap, 4), strict=True))
-    assert np.argsort(shares).tolist() == np.argsort(cinc).tolist()
 
 
 def test_every_figure_has_a_source(five):
@@ -111,4 +109,157 @@ def test_actor_set_figure_without_source_is_rejected(tmp_path):
     path = tmp_path / "bad.yaml"
     path.write_text(yaml.safe_dump(doc))
     with pytest.raises(InputError, match=r"actors\.S000\.gdp_bn\.source"):
+        load_actor_set(str(path))
+
+
+# --- the real economy: PPP, growth forecasts, growth uncertainty, population paths -------------
+
+
+@pytest.fixture(scope="module", params=SOURCED_SETS)
+def sourced(request):
+    return load_actor_set(request.param)
+
+
+def reference_rows(name: str) -> dict[tuple[str, str, int], dict[str, str]]:
+    if not (REFERENCE / name).is_file():
+        pytest.skip(f"reference data not available: {REFERENCE / name} is missing")
+    with open(REFERENCE / name, newline="") as handle:
+        rows = [r for r in csv.DictReader(handle) if r["year"].isdigit()]
+    return {(r["indicator"], r["country_or_pair"], int(r["year"])): r for r in rows}
+
+
+def experiment(name: str):
+    path = ROOT / "docs" / "experiments" / f"{name}.py"
+    spec = importlib.util.spec_from_file_location(name, path)
+    module = importlib.util.module_from_spec(spec)
+    sys.modules[name] = module  # dataclasses look their module up here
+    spec.loader.exec_module(module)
+    return module
+
+
+def test_new_figures_are_sourced_and_growth_is_a_yearly_fraction(sourced):
+    for code, actor in sourced.spec.actors.items():
+        for part in (actor.gdp_ppp_bn, actor.growth_forecast, actor.growth_uncertainty, actor.population_projection):
+            assert part.source.strip(), f"{code}: {type(part).__name__} has no source"
+            assert part.note and part.note.strip(), f"{code}: {type(part).__name__} has no note"
+        forecast = actor.growth_forecast.values
+        assert forecast, code
+        assert all(-0.2 <= v <= 0.3 for v in forecast.values()), code
+        assert min(forecast) == sourced.spec.year, "the forecast starts in the set's start year"
+        assert min(actor.population_projection.values) == sourced.spec.year
+        assert 0 < actor.growth_uncertainty.value < 0.05, code
+    years = np.arange(sourced.spec.year - 3, sourced.spec.year + 30)
+    path = sourced.growth_path(years)
+    assert path.shape == (len(years), sourced.n)
+    assert np.all((path >= -0.2) & (path <= 0.3))
+    assert np.all(sourced.gdp_ppp > 0) and np.all(sourced.growth_sd > 0)
+    assert np.all(np.abs(sourced.growth) < 0.1), "trend growth is a yearly fraction, not percent"
+
+
+def test_trend_growth_is_the_mean_of_the_first_five_forecast_years(sourced):
+    for i, code in enumerate(sourced.codes):
+        values = list(sourced.spec.actors[code].growth_forecast.values.values())
+        assert sourced.growth[i] == pytest.approx(np.mean(values[:5]))
+
+
+def test_growth_path_is_exact_inside_and_held_outside(sourced):
+    for i, code in enumerate(sourced.codes):
+        forecast = sourced.spec.actors[code].growth_forecast.values
+        years = np.array(sorted(forecast))
+        inside = sourced.growth_path(years)[:, i]
+        assert inside.tolist() == [forecast[y] for y in years]
+        assert np.array_equal(sourced.growth_path(years + 0.75)[:, i], inside), "fractional years floor"
+        first, last = forecast[years[0]], forecast[years[-1]]
+        assert np.all(sourced.growth_path(np.array([years[0] - 10, years[0] - 0.5]))[:, i] == first)
+        assert np.all(sourced.growth_path(np.array([years[-1] + 1, years[-1] + 50.3]))[:, i] == last)
+
+
+def test_population_path_is_ratios_and_extrapolates_geometrically(sourced):
+    for i, code in enumerate(sourced.codes):
+        values = sourced.spec.actors[code].population_projection.values
+        years = np.array(sorted(values))
+        given = np.array([values[y] for y in years])
+        path = sourced.population_path(years)[:, i]
+        assert path[0] == 1.0
+        assert path == pytest.approx(given / given[0], rel=1e-12)
+        quarter = sourced.population_path(np.array([years[0] + 0.25]))[0, i]
+        assert quarter == pytest.approx((0.75 * given[0] + 0.25 * given[1]) / given[0], rel=1e-12)
+        after = sourced.population_path(years[-1] + np.array([0.0, 1.0, 5.0, 12.5]))[:, i]
+        rate = given[-1] / given[-2]
+        assert after == pytest.approx(after[0] * rate ** np.array([0.0, 1.0, 5.0, 12.5]), rel=1e-12)
+        before = sourced.population_path(years[0] - np.array([1.0, 4.0]))[:, i]
+        assert before == pytest.approx((given[1] / given[0]) ** -np.array([1.0, 4.0]), rel=1e-12)
+
+
+def test_five_2024_real_economy_equals_the_reference_rows(five):
+    macro = reference_rows("macro.csv")
+    for code, actor in five.spec.actors.items():
+        ppp = macro[("gdp_ppp_IMF_WEO_Apr2024", code, actor.gdp_bn.year)]
+        assert actor.gdp_ppp_bn.year == actor.gdp_bn.year == 2023
+        assert actor.gdp_ppp_bn.value == pytest.approx(float(ppp["value"]), abs=1e-9)
+        assert actor.gdp_ppp_bn.source == ppp["source"]
+        milex = macro[("milex_SIPRI_constant2023USD", code, 2024)]
+        assert actor.milex_bn.value == pytest.approx(float(milex["value"]) * 1e-9, rel=1e-12)
+        assert actor.milex_bn.source == milex["source"]
+        forecast = actor.growth_forecast
+        assert sorted(forecast.values) == list(range(2024, 2030))
+        for year, value in forecast.values.items():
+            row = macro[("real_gdp_growth_proj_IMF_WEO_Apr2024", code, year)]
+            assert value == pytest.approx(float(row["value"]) / 100, abs=1e-12), (code, year)
+            assert forecast.source == row["source"]
+        population = actor.population_projection
+        assert sorted(population.values) == list(range(2024, 2035))
+        for year, value in population.values.items():
+            row = macro[("population_WPP2024_medium", code, year)]
+            assert value == pytest.approx(float(row["value"]) / 1000, abs=1e-9), (code, year)
+            assert population.source == row["source"]
+
+
+def test_five_2014_real_economy_equals_the_reference_rows():
+    macro, facts = reference_rows("macro.csv"), reference_rows("facts.csv")
+    for code, actor in load_actor_set("five-2014").spec.actors.items():
+        ppp = macro[("gdp_ppp_IMF_WEO_Apr2024", code, 2014)]
+        assert actor.gdp_ppp_bn.value == pytest.approx(float(ppp["value"]), abs=1e-9)
+        assert actor.gdp_ppp_bn.source == ppp["source"]
+        for year, value in actor.growth_forecast.values.items():
+            row = macro[("real_gdp_growth_proj_IMF_WEO_Apr2014", code, year)]
+            assert value == pytest.approx(float(row["value"]) / 100, abs=1e-12), (code, year)
+        assert sorted(actor.growth_forecast.values) == list(range(2014, 2020))
+        p2010, p2014 = (float(facts[("population", code, y)]["value"]) for y in (2010, 2014))
+        rate = (p2014 / p2010) ** 0.25
+        for year, value in actor.population_projection.values.items():
+            assert value == pytest.approx(p2014 / 1e6 * rate ** (year - 2014), abs=1e-4), (code, year)
+        assert sorted(actor.population_projection.values) == list(range(2014, 2025))
+
+
+def test_growth_uncertainty_is_what_the_experiment_computes(sourced):
+    reference_rows("weo-vintages.csv")  # skips without the reference data
+    computed = experiment("growth_uncertainty").growth_uncertainty(REFERENCE, sourced.spec.year)
+    for code, actor in sourced.spec.actors.items():
+        assert actor.growth_uncertainty.value == pytest.approx(computed[code].value, abs=5e-7), code
+        assert all(max(years) <= sourced.spec.year - 1 for years in computed[code].years.values())
+
+
+def test_synthetic_set_has_the_real_economy_fields_and_is_seeded():
+    a, b, c = synthetic_actor_set(8, seed=4), synthetic_actor_set(8, seed=4), synthetic_actor_set(8, seed=5)
+    years = np.array([2023.0, 2024.0, 2024.5, 2025.0, 2040.0])
+    assert np.all((a.gdp_ppp >= a.gdp) & (a.gdp_ppp <= 3 * a.gdp))
+    assert np.all(a.growth_sd == 0.01)
+    for actor in a.spec.actors.values():
+        assert len(actor.growth_forecast.values) in (1, 2)
+    assert np.all(np.abs(a.population_path(np.array([2034.0])) - 1) < 0.2), "flat-ish population"
+    for name in ("gdp_ppp", "growth", "growth_sd"):
+        assert np.array_equal(getattr(a, name), getattr(b, name)), name
+    assert np.array_equal(a.growth_path(years), b.growth_path(years))
+    assert np.array_equal(a.population_path(years), b.population_path(years))
+    assert not np.array_equal(a.gdp_ppp, c.gdp_ppp)
+
+
+@pytest.mark.parametrize("values", [{}, {2024: 0.35}, {2024: 0.02, 2025: -0.25}])
+def test_growth_forecast_outside_bounds_or_empty_is_rejected(tmp_path, values):
+    doc = synthetic_actor_set(3).spec.model_dump(mode="json")
+    doc["actors"]["S001"]["growth_forecast"]["values"] = values
+    path = tmp_path / "bad.yaml"
+    path.write_text(yaml.safe_dump(doc))
+    with pytest.raises(InputError, match=r"actors\.S001\.growth_forecast"):
         load_actor_set(str(path))

@@ -159,7 +159,7 @@ def test_bloc_power_stacks_two_blocs_that_fill_the_whole(ensemble_run: Any) -> N
     ax = fig.axes[0]
     assert len(ax.collections) == 2
     labels = legend_texts(ax.get_legend())
-    assert labels[0].startswith("Bloc 0: start") and "CHN" in labels[0]
+    assert labels[0].startswith("Bloc 0: start") and "USA" in labels[0]  # the headline index's largest power
     assert ax.get_ylim() == (0, 100) and "(%)" in ax.get_ylabel()
     plt.close(fig)
 
@@ -173,7 +173,7 @@ def test_network_keeps_every_state_in_place_and_sizes_nodes_by_power(ensemble_ru
     positions = [[tuple(c.get_offsets()[0]) for c in ax.collections] for ax in panels]
     assert positions[0] == positions[1]
     sizes = [c.get_sizes()[0] for c in panels[0].collections]
-    assert FIVE[int(np.argmax(sizes))] == "CHN"
+    assert FIVE[int(np.argmax(sizes))] == "USA"
     edges = [line for line in panels[0].get_lines()]
     assert len(edges) == 10
     assert {to_hex(line.get_color()) for line in edges} <= {style.POSITIVE.lower(), style.NEGATIVE.lower()}
@@ -269,13 +269,13 @@ def test_bloc_chart_marks_a_change_of_most_common_membership(ensemble_run: Any) 
     meta, tables = ensemble_run
     traj = tables["trajectories"].copy()
     switch = traj.date.sort_values().unique()[5]
-    traj.loc[(traj.actor == "PAK") & (traj.date >= switch), "bloc"] = 1  # PAK leaves bloc 0 in every world
+    traj.loc[(traj.actor == "IND") & (traj.date >= switch), "bloc"] = 1  # IND leaves bloc 0 in every world
     fig = ensemble.bloc_power(meta, {**tables, "trajectories": traj}, ChartOptions())
     ax = fig.axes[0]
     marks = [line for line in ax.get_lines() if line.get_linestyle() == ":"]
     assert [pd.Timestamp(line.get_xdata()[0]) for line in marks] == [pd.Timestamp(switch)]
-    assert "PAK → bloc 1" in [t.get_text() for t in ax.texts]
-    assert "end CHN+RUS" in legend_texts(ax.get_legend())[0]
+    assert "IND → bloc 1" in [t.get_text() for t in ax.texts]
+    assert "end USA" in legend_texts(ax.get_legend())[0]
     plt.close(fig)
 
 
