@@ -7,18 +7,10 @@ from typing import TYPE_CHECKING
 import mesa
 import numpy as np
 
-from model.alignment import INTENT_MECHANISMS
+from model.mechanisms import INTENT
 
 if TYPE_CHECKING:
     from model.world import World
-
-POLICY_OF_MECHANISM = {
-    "threat": "threat_sensitivity",
-    "economic": "economic_pragmatism",
-    "rival": "rival_reactivity",
-    "hedging": "hedging",
-}
-"""Which policy scales which force; balance and ties act on every state alike."""
 
 
 class StateAgent(mesa.Agent):
@@ -42,13 +34,14 @@ class StateAgent(mesa.Agent):
         world.intent_terms[:, :, i, :] = self.weights()[:, :, None] * world.forces[:, :, i, :]
 
     def weights(self) -> np.ndarray:
-        """How much this state heeds each mechanism (M, W): its weight, damped by inertia, times its policy."""
+        """How much this state heeds each intent mechanism (M, W): its weight, damped by inertia, times
+        the policy the registry names for it (none for balance and ties, which act on every state alike)."""
         world = self.model
         damping = 1.0 - self.policy("inertia") if world.inertia_on else np.ones(world.worlds)
         weights = []
-        for mechanism in INTENT_MECHANISMS:
-            weight = world.mechanism_weight[mechanism] * damping
-            if mechanism in POLICY_OF_MECHANISM:
-                weight = weight * self.policy(POLICY_OF_MECHANISM[mechanism])
+        for mechanism in INTENT:
+            weight = world.mechanism_weight[mechanism.name] * damping
+            if mechanism.policy is not None:
+                weight = weight * self.policy(mechanism.policy)
             weights.append(weight)
         return np.stack(weights)

@@ -2,8 +2,9 @@
 
 Every force is an (W, N, N) array F[w, i, j]: how much state i, in world w, wants to warm
 (positive) or cool (negative) toward state j. A state weighs them with its own policy (see
-``model.agents``). The dyad then moves by the *smaller* of the two intents: warming needs both
-sides, cooling needs only one. Because the smaller side's terms are what move the dyad, each
+``model.agents``); which forces exist, in what order and scaled by what, is the registry in
+``model.mechanisms``. The dyad then moves by the *smaller* of the two intents: warming needs
+both sides, cooling needs only one. Because the smaller side's terms are what move the dyad, each
 mechanism's contribution to every change is known exactly and recorded.
 
 Sums over a third state k are batched ``np.matmul`` products (one per world): several times
@@ -13,11 +14,6 @@ faster than ``np.einsum`` for these, and each world's bits do not depend on its 
 from __future__ import annotations
 
 import numpy as np
-
-MECHANISMS = ("threat", "economic", "balance", "rival", "hedging", "ties", "relaxation", "noise")
-"""Contribution columns, in order; events are recorded separately as ``contrib_events``."""
-
-INTENT_MECHANISMS = MECHANISMS[:6]
 
 
 def relu(x: np.ndarray) -> np.ndarray:

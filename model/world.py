@@ -5,7 +5,8 @@ derived from its own ``SeedSequence`` (see ``model.randomness``), and all of it 
 the batch is built; so a world's trajectory depends on its scenario, its parameters and its seed, never on
 which other worlds share its batch. ``World.step`` reads top to bottom as the process overview
 of docs/ODD.md: events fire, states decide, dyads move, the economy and military respond,
-power and blocs are measured and recorded.
+power and blocs are measured and recorded. Which mechanisms move alignment is the registry in
+``model.mechanisms``; when events fire is the ``model.schedule.Schedule`` each World holds.
 """
 
 from __future__ import annotations
@@ -19,15 +20,15 @@ import mesa
 import numpy as np
 
 from model import alignment as al
-from model import blocs, economy, metrics, military, power, randomness
+from model import blocs, economy, mechanisms, metrics, military, power, randomness
 from model.actors import POLICY_BOUNDS, POLICY_NAMES
 from model.agents import StateAgent
 from model.events import Effects, Event
-from model.events.base import intensities
 from model.files import InputError
 from model.scenario import Scenario
+from model.schedule import Schedule
 
-CONTRIBUTIONS = (*al.MECHANISMS, "events")
+CONTRIBUTIONS = (*mechanisms.MECHANISMS, "events")
 COMPONENT_SHARES = tuple(f"{c}_share" for c in power.COMPONENTS)
 ACTOR_SERIES = (
     "capability",
@@ -104,7 +105,7 @@ class History:
     contributions: np.ndarray | None = None  # (S+1, W, P, K)
     event_contributions: np.ndarray | None = None  # (S+1, W, P, E): the events column split by event
     metrics: dict[str, np.ndarray] = field(default_factory=dict)  # (S+1, W)
-    fired: list[tuple[int, np.ndarray, int]] = field(default_factory=list)  # (step, worlds, event index)
+    fired: list[tuple[int, np.ndarray, int]] = field(default_factory=list)  # (step, worlds, event): Schedule.fired
 
 
 class World(mesa.Model):
@@ -140,11 +141,17 @@ class World(mesa.Model):
             StateAgent(self, code, data.spec.actors[code].name, i)
 
         self._init_parameters()
-        self._draw_randomness(seeds)
+        keys = randomness.world_keys(list(seeds))
+        self._draw_randomness(keys)
         self._init_state()
         self.calibrate_trade()
-        self._init_events()
-        self.history = History()
+        magnitudes = {
+            ev.id: self.value(f"events.{ev.id}.magnitude")
+            for ev in self.events
+            if f"events.{ev.id}.magnitude" in self.values
+        }
+        self.event_schedule = Schedule(self.events, self.codes, self.horizon, self.step_of, self.dt, keys, magnitudes)
+        self.history = History(fired=self.event_schedule.fired)
         self.event_parts = np.zeros((len(self.events), self.worlds, len(self.pair_cells)))
         self._measure()
         self.bloc_anchor = self.index_shares.argmax(axis=1)  # bloc 0 is the side of the start's largest power
@@ -165,28 +172,22 @@ class World(mesa.Model):
         return np.full(self.worlds, float(node))
 
     def _init_parameters(self) -> None:
-        mech = self.spec.mechanisms
-        self.mechanism_weight = {
-            m: self.value(f"mechanisms.{m}.weight") * self.value(f"mechanisms.{m}.enabled")
-            for m in al.INTENT_MECHANISMS
-        }
-        self.inertia_on = mech.inertia
-        self.relax_rate = self.value("mechanisms.relaxation.rate") * self.value("mechanisms.relaxation.enabled")
-        self.p_noise_sd = self.value("mechanisms.noise.sd")
-        self.noise_on = self.value("mechanisms.noise.enabled")
+        """Every parameter the step reads, resolved once into per-world arrays.
+
+        Each mechanism's scale (``mechanism_weight``: weight times switch, for relaxation its rate)
+        and the parameters its force reads come from its registry entry (``model.mechanisms``);
+        the rest are the world's own.
+        """
+        self.mechanism_weight = {m.name: m.scale(self.value) for m in mechanisms.REGISTRY}
+        self.inertia_on = self.spec.mechanisms.inertia
         self.p = {
             path: self.value(path)
             for path in (
+                *mechanisms.READS,
                 "alignment.rate",
                 "alignment.trend_half_life",
-                "mechanisms.rival.courting_scale",
-                "mechanisms.rival.arms_scale",
-                "mechanisms.ties.military",
-                "mechanisms.ties.culture",
-                "mechanisms.ties.technology",
                 "mechanisms.ties.decay",
                 "mechanisms.relaxation.anchor_rate",
-                "mechanisms.noise.instability_boost",
                 "economy.trade_adjustment",
                 "economy.alignment_elasticity",
                 "economy.agreement_elasticity",
@@ -277,66 +278,18 @@ class World(mesa.Model):
         self.threat0 = military.threat_level(self.alignment, self.milex, self.gdp)
         self.forecast += self.growth_offset[None]
 
-    def _draw_randomness(self, seeds: Sequence[np.random.SeedSequence]) -> None:
-        """Draw every world's alignment noise and event lotteries, addressed by dyad and event name."""
-        keys = randomness.world_keys(list(seeds))
+    def _draw_randomness(self, keys: np.ndarray) -> None:
+        """Draw every world's alignment noise and growth offsets, addressed by dyad and state name
+        (the event lotteries are the schedule's, in streams named by event)."""
         steps = np.arange(self.horizon)
         i, j = self.pairs
         dyads = ["-".join(sorted((self.codes[a], self.codes[b]))) for a, b in zip(i, j, strict=True)]
         dyad_streams = np.array([randomness.stream_id(f"noise:{d}") for d in dyads], dtype=np.uint64)
-        event_streams = np.array([randomness.stream_id(f"event:{e.id}") for e in self.events], dtype=np.uint64)
         self.shocks = randomness.normals(keys, dyad_streams, steps)  # (W, S, P)
-        self.lotteries = randomness.uniforms(keys, event_streams, steps)  # (W, S, E)
         growth_streams = np.array([randomness.stream_id(f"growth:{c}") for c in self.codes], dtype=np.uint64)
         draws = randomness.normals(keys, growth_streams, np.zeros(1, dtype=np.int64))[:, 0, :]  # (W, N)
         sd = self.actor_set.growth_sd[None, :] * self.p["economy.growth_uncertainty"][:, None]
         self.growth_offset = sd * draws  # one persistent offset to each state's forecast growth per world
-
-    def _init_events(self) -> None:
-        e, w = len(self.events), self.worlds
-        self.magnitude = (
-            np.stack(
-                [
-                    self.value(f"events.{ev.id}.magnitude")
-                    if f"events.{ev.id}.magnitude" in self.values
-                    else np.full(w, ev.magnitude)
-                    for ev in self.events
-                ]
-            )
-            if e
-            else np.zeros((0, w))
-        )
-        self.age = np.full((e, w), np.inf)
-        self.intensity = np.zeros((e, w))
-        self.occurrences = np.zeros((e, w), dtype=int)
-        self.scheduled = np.zeros((e, self.horizon), dtype=bool)
-        self.window = np.ones((e, self.horizon), dtype=bool)
-        self.hazard_per_step = np.zeros(e)
-        self.max_occurrences = np.array([ev.max_occurrences or 10**9 for ev in self.events], dtype=int)
-        self.conditional = [k for k, ev in enumerate(self.events) if ev.when is not None]
-        durations = [np.inf if ev.effective_duration is None else ev.effective_duration for ev in self.events]
-        self.ramp = np.array([ev.effective_ramp for ev in self.events], dtype=float)[:, None]
-        self.duration = np.array(durations, dtype=float)[:, None]
-        self.decay = np.array([ev.decay or 0.0 for ev in self.events], dtype=float)[:, None]
-        for k, ev in enumerate(self.events):
-            first = self.step_of(ev.start) if ev.start else 0
-            last = self.step_of(ev.until) if ev.until else self.horizon
-            self.window[k, :first] = False
-            self.window[k, last:] = False
-            if ev.at is not None:
-                self._schedule(k, self.step_of(ev.at))
-            elif ev.every is not None:
-                origin = ev.start or self.spec.start
-                for j in range(int(self.spec.years / ev.every) + 2):
-                    when = self.step_of(origin) + round(j * ev.every / self.dt)
-                    if when < last:
-                        self._schedule(k, when)
-            elif ev.hazard is not None:
-                self.hazard_per_step[k] = 1.0 - (1.0 - ev.hazard) ** self.dt
-
-    def _schedule(self, k: int, step: int) -> None:
-        if 0 <= step < self.horizon:
-            self.scheduled[k, step] = True
 
     def step_of(self, date: dt.date) -> int:
         return int(np.floor((date - self.spec.start).days / 365.25 * self.spec.steps_per_year + 1e-9))
@@ -357,12 +310,13 @@ class World(mesa.Model):
     # --- one step ---------------------------------------------------------------------------
 
     def step(self) -> None:
+        """Advance every world one step, in the order of the process overview (docs/ODD.md §1.3)."""
         if self.t >= self.horizon:
             raise RuntimeError("the scenario's horizon is reached")
         fx = self.fire_events()
         self.update_policies(fx)
-        self.forces = self.compute_forces()
-        self.intent_terms = np.zeros((len(al.INTENT_MECHANISMS), self.worlds, self.n, self.n))
+        self.forces = mechanisms.compute_forces(self)
+        self.intent_terms = np.zeros((len(mechanisms.INTENT), self.worlds, self.n, self.n))
         self.agents.do("decide")
         parts, factor = self.move_alignment(fx)
         self.update_ties(fx)
@@ -375,59 +329,20 @@ class World(mesa.Model):
     def fire_events(self) -> Effects:
         """Fire this step's events and add the effects of every active one.
 
-        Timing is handled for all events at once, as (E, W) arrays; only the effects, which
-        differ by event type, are applied one active event at a time.
+        The schedule times all events at once, as (E, W) arrays, on the state the previous step
+        left; only the effects, which differ by event type, are applied one active event at a
+        time, and each one's direct push on alignment is kept for the ``events`` contributions.
         """
         fx = Effects(self.worlds, self.codes)
         fx.sanctions += self.sanctions0  # sanctions in force at the start stay until relieved
-        t = self.t
-        fire = self._fires(t)
-        for k in np.flatnonzero(fire.any(axis=1)):
-            self.history.fired.append((t, np.flatnonzero(fire[k]), int(k)))
-        self.occurrences += fire
-        self.age = np.where(fire, 0.0, self.age + self.dt)
-        g = intensities(self.age, self.ramp, self.duration, self.decay, self.dt)
-        before = np.where(fire, 0.0, self.intensity)
-        self.intensity = g
-        levels = self.magnitude * g
-        impulses = self.magnitude * al.relu(g - before)
+        levels, impulses, _ = self.event_schedule.advance(self.t, self)
         self.event_parts[:] = 0.0
-        for k in np.flatnonzero(g.any(axis=1)):
+        for k in self.event_schedule.active():
             before = fx.alignment.copy() if self.record_contributions else None
             self.events[k].apply(fx, levels[k], impulses[k])
             if before is not None:
                 self.event_parts[k] = self.pair_values(fx.alignment - before)
         return fx
-
-    def _fires(self, t: int) -> np.ndarray:
-        """Which events fire at step t in which worlds (E, W): on schedule, by lottery or on a condition."""
-        more = self.occurrences < self.max_occurrences[:, None]
-        lottery = self.lotteries[:, t, :].T
-        drawn = lottery < self.hazard_per_step[:, None]  # never for events without a hazard
-        fire = self.scheduled[:, t, None] | (self.window[:, t, None] & more & drawn)
-        for k in self.conditional:
-            if self.window[k, t]:
-                ev = self.events[k]
-                first_time = self.occurrences[k] == 0
-                again = ev.repeat & (self.intensity[k] == 0) & more[k]
-                fire[k] = (first_time | again) & self.condition_holds(ev)
-        return fire
-
-    def condition_holds(self, ev: Event) -> np.ndarray:
-        cond = ev.when
-        assert cond is not None
-        ids = [self.actor_set.index(c) for c in cond.actors]
-        if cond.metric == "alignment":
-            x = self.alignment[:, ids[0], ids[1]]
-        elif cond.metric == "trade":
-            x = self.trade[:, ids[0], ids[1]] + self.trade[:, ids[1], ids[0]]
-        elif cond.metric == "sanctions":
-            x = self.blocked[:, ids[0], ids[1]]
-        elif cond.metric == "power_share":
-            x = self.shares[:, ids[0]]
-        else:
-            x = self.stability[:, ids[0]]
-        return x > cond.above if cond.above is not None else x < cond.below
 
     def update_policies(self, fx: Effects) -> None:
         for name in POLICY_NAMES:
@@ -441,30 +356,6 @@ class World(mesa.Model):
             low, high = POLICY_BOUNDS[name]
             self.policy[name] = np.clip(self.base_policy[name] * (1 - weight) + mean_new * weight, low, high)
 
-    def compute_forces(self) -> np.ndarray:
-        """Every mechanism's force (M, W, N, N), in the order of ``al.INTENT_MECHANISMS``."""
-        a, s = self.alignment, self.shares
-        links = self.trade + self.trade.transpose(0, 2, 1) + self.investment + self.investment.transpose(0, 2, 1)
-        links = links + self.energy_flow.transpose(0, 2, 1)  # energy bought counts twice: it is strategic
-        courtship = al.courting(
-            self.trend, self.arms_flow, self.p["mechanisms.rival.courting_scale"], self.p["mechanisms.rival.arms_scale"]
-        )
-        ties_weights = (
-            self.p["mechanisms.ties.military"],
-            self.p["mechanisms.ties.culture"],
-            self.p["mechanisms.ties.technology"],
-        )
-        return np.stack(
-            [
-                al.threat_force(a, s),
-                al.economic_force(links),
-                al.balance_force(a),
-                al.rival_force(a, courtship),
-                al.hedging_force(a, s),
-                al.ties_force(self.military_tie, self.culture_tie, self.technology_tie, ties_weights),
-            ]
-        )
-
     def _rest_drift(self) -> np.ndarray:
         """The start-year drift (per year) that relaxation cancels, so the start is at rest if nothing changes.
 
@@ -475,23 +366,23 @@ class World(mesa.Model):
         if not self.spec.mechanisms.relaxation.calibrate_baseline:
             return np.zeros_like(self.alignment0)
         self.update_policies(Effects(self.worlds, self.codes))
-        self.forces = self.compute_forces()
-        self.intent_terms = np.zeros((len(al.INTENT_MECHANISMS), self.worlds, self.n, self.n))
+        self.forces = mechanisms.compute_forces(self)
+        self.intent_terms = np.zeros((len(mechanisms.INTENT), self.worlds, self.n, self.n))
         self.agents.do("decide")
         drift = self.p["alignment.rate"][:, None, None] * al.joint_move(self.intent_terms).sum(axis=0)
-        return np.where(self.relax_rate[:, None, None] > 0, drift, 0.0)
+        return np.where(self.mechanism_weight["relaxation"][:, None, None] > 0, drift, 0.0)
 
     def move_alignment(self, fx: Effects) -> tuple[np.ndarray, np.ndarray]:
         """Move every dyad; returns each contribution's share of each pair's change (K, W, P) and
-        the factor (W, P) that turned intended changes into actual ones (to split the events part)."""
-        dt, w = self.dt, self.worlds
+        the factor (W, P) that turned intended changes into actual ones (to split the events part).
+
+        The parts are the joint move's terms (intent mechanisms), the direct mechanisms' changes
+        (relaxation, noise) and the events' push, in the order of ``CONTRIBUTIONS``.
+        """
+        dt = self.dt
         moves = self.p["alignment.rate"][None, :, None, None] * al.joint_move(self.intent_terms) * dt
-        relax = (self.relax_rate[:, None, None] * (self.anchor - self.alignment) - self.rest_drift) * dt
-        noise = np.zeros((w, self.n, self.n))
-        i, j = self.pairs
-        noise[:, i, j] = (self.noise_on[:, None] * np.sqrt(dt)) * self.noise_scale() * self.shocks[:, self.t, :]
-        noise[:, j, i] = noise[:, i, j]
-        parts = np.concatenate([moves, relax[None], noise[None], fx.alignment[None]])
+        direct = [m.force(self) for m in mechanisms.DIRECT]
+        parts = np.stack([*moves, *direct, fx.alignment])
         new, factor = al.bounded_update(self.alignment, parts)
         keep = 1.0 - np.exp(-np.log(2) * dt / self.p["alignment.trend_half_life"])[:, None, None]
         self.trend += keep * ((new - self.alignment) / dt - self.trend)
@@ -690,12 +581,6 @@ class World(mesa.Model):
             h.contributions[self.t] = np.moveaxis(contributions, 0, -1)
             h.event_contributions[self.t] = np.moveaxis(event_contributions, 0, -1)
 
-    def noise_scale(self) -> np.ndarray:
-        """Each pair's alignment-noise s.d. per sqrt(year) before damping (W, P): larger for less stable pairs."""
-        i, j = self.pairs
-        weakest = np.minimum(self.stability[:, i], self.stability[:, j])
-        return self.p_noise_sd[:, None] * (1 + self.p["mechanisms.noise.instability_boost"][:, None] * (1 - weakest))
-
     def pair_noise(self) -> np.ndarray:
         """How far ``blocs.temperature`` years of noise typically move each pair from here (W, P):
         the scale of the bloc membership probabilities (ODD §3.3.9).
@@ -705,7 +590,7 @@ class World(mesa.Model):
         """
         i, j = self.pairs
         room = 1.0 - self.alignment[:, i, j] ** 2
-        return self.noise_scale() * room * np.sqrt(self.p["blocs.temperature"])[:, None]
+        return mechanisms.noise_scale(self) * room * np.sqrt(self.p["blocs.temperature"])[:, None]
 
     def run(self) -> History:
         while self.t < self.horizon:
