@@ -97,3 +97,16 @@ def test_odd_numbers_are_what_the_model_gives() -> None:
     assert "about 0.2 pp in the mean" in odd and "from the baseline: 0.20 pp" in done.stdout
     assert "bloc switch: True" not in done.stdout  # "blocs are static in the named scenarios"
     assert "half-life 1.73 yr, left after 3 years 30%" in done.stdout and "down to about 30 %" in odd
+
+
+def test_readme_balance_of_power_table_is_what_the_model_gives() -> None:
+    """The README's "What moves the balance of power" block is docs/experiments/balance_of_power.py's output."""
+    import importlib.util
+
+    spec = importlib.util.spec_from_file_location("bop", ROOT / "docs" / "experiments" / "balance_of_power.py")
+    assert spec and spec.loader
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    text = (ROOT / "README.md").read_text()
+    quoted = text.split("tests/test_docs.py keeps it current -->\n", 1)[1].split("<!-- /balance-of-power table -->")[0]
+    assert quoted == module.table()
