@@ -146,7 +146,7 @@ def check_params(design: SweepDesign, scenario: Scenario) -> None:
             raise InputError(
                 "--param",
                 param.path,
-                "a numeric parameter path, actors.<code>.policy.<name>, actors.<code>.growth|stability "
+                "a numeric parameter path, actors.<code>.policy.<name>, actors.<code>.growth|stability|exchange_drift "
                 "or events.<id>.magnitude of this scenario",
             ) from None
         for end in (param.low, param.high):

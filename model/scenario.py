@@ -30,6 +30,9 @@ class ActorOverride(Strict):
     policy: dict[str, float] = {}
     growth: float | None = Field(None, ge=-0.2, le=0.3)
     stability: float | None = Field(None, ge=0, le=1)
+    exchange_drift: float | None = Field(
+        None, ge=-0.3, le=0.3, description="yearly log change of the real exchange rate against the dollar"
+    )
 
     _policy = field_validator("policy")(check_policy)
 

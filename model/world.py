@@ -74,7 +74,7 @@ def check_value_path(scenario: Scenario, path: str) -> None:
             and parts[1] in codes
             and (
                 (len(parts) == 4 and parts[2] == "policy" and parts[3] in POLICY_NAMES)
-                or (len(parts) == 3 and parts[2] in ("growth", "stability"))
+                or (len(parts) == 3 and parts[2] in ("growth", "stability", "exchange_drift"))
             )
         )
     elif parts[0] == "events":
@@ -91,7 +91,7 @@ def check_value_path(scenario: Scenario, path: str) -> None:
             "values",
             path,
             "a numeric parameter path, actors.<code>.policy.<name>, "
-            "actors.<code>.growth|stability or events.<id>.magnitude",
+            "actors.<code>.growth|stability|exchange_drift or events.<id>.magnitude",
         )
 
 
@@ -216,6 +216,7 @@ class World(mesa.Model):
         self.forecast = np.broadcast_to(data.growth_path(years)[:, None, :], (self.horizon, w, self.n)).copy()
         self.trend_growth = np.tile(data.growth, (w, 1))
         self.usual_stability = np.tile(data.stability, (w, 1))
+        self.exchange_drift = np.zeros((w, self.n))  # yearly log change of the real exchange rate (WEO: none)
         for code, override in self.spec.actors.items():
             i = self.actor_set.index(code)
             for name, v in override.policy.items():
@@ -224,6 +225,8 @@ class World(mesa.Model):
                 self.forecast[:, :, i] = self.trend_growth[:, i] = override.growth
             if override.stability is not None:
                 self.usual_stability[:, i] = override.stability
+            if override.exchange_drift is not None:
+                self.exchange_drift[:, i] = override.exchange_drift
         for path, values in self.values.items():
             parts = path.split(".")
             if parts[0] == "actors" and len(parts) == 4 and parts[2] == "policy":
@@ -232,7 +235,8 @@ class World(mesa.Model):
                 i = self.actor_set.index(parts[1])
                 self.forecast[:, :, i] = self.trend_growth[:, i] = values
             elif parts[0] == "actors" and len(parts) == 3:
-                self.usual_stability[:, self.actor_set.index(parts[1])] = values
+                target = {"stability": self.usual_stability, "exchange_drift": self.exchange_drift}[parts[2]]
+                target[:, self.actor_set.index(parts[1])] = values
         self.policy = {name: v.copy() for name, v in self.base_policy.items()}
         friction = np.full((self.n, self.n), self.spec.mechanisms.ties.friction)
         for pair, v in self.spec.friction.items():
@@ -262,7 +266,8 @@ class World(mesa.Model):
         self.energy_flow = np.zeros((w, n, n))
         self.anchor = self.alignment0.copy()  # what relaxation pulls toward; follows the path at rate kappa
         self.gdp0 = tile(data.gdp)
-        self.gdp = self.gdp0.copy()  # real GDP at market exchange rates, base-year USD bn
+        self.gdp = self.gdp0.copy()  # real output, base-year USD bn at base-year exchange rates
+        self.gdp_mer = self.gdp.copy()  # its value at this year's real exchange rates
         self.potential = self.gdp0.copy()
         self.ppp_ratio = tile(data.gdp_ppp / data.gdp)  # constant real exchange rates, as the WEO assumes
         self.gdp_ppp = self.gdp * self.ppp_ratio
@@ -273,9 +278,9 @@ class World(mesa.Model):
         self.stability = self.stability0.copy()
         self.burden0 = tile(data.milex / data.gdp)
         self.burden = self.burden0.copy()
-        self.milex = self.burden * self.gdp
+        self.milex = self.burden * self.gdp_mer
         self.stock = military.steady_stock(self.milex, self.p["military.depreciation"], self.trend_growth, self.dt)
-        self.threat0 = military.threat_level(self.alignment, self.milex, self.gdp)
+        self.threat0 = military.threat_level(self.alignment, self.milex, self.gdp_mer)
         self.forecast += self.growth_offset[None]
 
     def _draw_randomness(self, keys: np.ndarray) -> None:
@@ -424,7 +429,7 @@ class World(mesa.Model):
             self.stability, self.usual_stability, p["economy.stability_recovery"], fx.stability, dt
         )
         joined = economy.coalition(fx.sanctions, fx.secondary, fx.relief, compliance)
-        self.pressure = economy.sanctions_pressure(joined - self.coalition0, self.gdp)
+        self.pressure = economy.sanctions_pressure(joined - self.coalition0, self.gdp_mer)
         rate = economy.growth_rate(
             self.forecast[self.t],
             self.stability,
@@ -439,6 +444,7 @@ class World(mesa.Model):
         expected = economy.trade_volume(self.rest_trade)
         self.gdp = economy.output(self.potential, self.trade, expected, p["economy.trade_gain"])
         self.gdp_ppp = self.gdp * self.ppp_ratio
+        self.gdp_mer = self.gdp * np.exp(self.exchange_drift * (self.t + 1) * dt)
 
     def trade_target(self, scale: np.ndarray, boost: np.ndarray, cut: np.ndarray, alignment: np.ndarray) -> np.ndarray:
         """Where trade is heading (W, N, N) at this alignment, with these agreements and cuts, under
@@ -477,7 +483,7 @@ class World(mesa.Model):
 
     def update_military(self, fx: Effects) -> None:
         p = self.p
-        threat = military.threat_level(self.alignment, self.milex, self.gdp)
+        threat = military.threat_level(self.alignment, self.milex, self.gdp_mer)
         self.burden = military.burden_update(
             self.burden,
             self.burden0,
@@ -489,7 +495,7 @@ class World(mesa.Model):
             p["military.max_share"],
             self.dt,
         )
-        self.milex = self.burden * self.gdp
+        self.milex = self.burden * self.gdp_mer
         self.arms_flow = fx.arms_flow
         self.stock = military.capability_stock_update(
             self.stock, self.milex, fx.arms_capability, p["military.depreciation"], self.dt
@@ -514,7 +520,7 @@ class World(mesa.Model):
         people = self.population_ratio[self.t][None, :]
         self.population = data.population * people
         self.components = {
-            "gdp_mer": self.gdp,
+            "gdp_mer": self.gdp_mer,
             "gdp_ppp": self.gdp_ppp,
             "military": self.stock,
             "personnel": data.milper * people,
@@ -540,7 +546,7 @@ class World(mesa.Model):
         values = {
             "capability": self.capability,
             "power_share": self.index_shares,
-            "gdp": self.gdp,
+            "gdp": self.gdp_mer,
             "gdp_ppp": self.gdp_ppp,
             "population": self.population,
             "milex": self.milex,

@@ -166,3 +166,14 @@ def test_one_buyer_cutting_a_flow_cuts_only_that_flow():
     assert exports < 0.3  # Russia's exports to India mostly gone
     assert imports > 0.9  # India's exports to Russia barely touched
     assert actor(with_, "gdp", "RUS") < actor(without, "gdp", "RUS")
+
+
+def test_a_falling_real_exchange_rate_shrinks_market_rate_gdp_not_ppp_or_real_growth():
+    """The WEO assumes constant real exchange rates (drift 0); a scenario may let a currency slide."""
+    steady = run(make_scenario(years=5, **NO_DRAW))
+    sliding = run(make_scenario(years=5, actors={"RUS": {"exchange_drift": -0.05}}, **NO_DRAW))
+    assert actor(sliding, "gdp", "RUS") == pytest.approx(actor(steady, "gdp", "RUS") * np.exp(-0.25), rel=1e-3)
+    assert actor(sliding, "gdp_ppp", "RUS") == pytest.approx(actor(steady, "gdp_ppp", "RUS"), rel=1e-3)
+    assert actor(sliding, "gdp_mer_share", "RUS") < actor(steady, "gdp_mer_share", "RUS")
+    assert actor(sliding, "milex", "RUS") < actor(steady, "milex", "RUS")  # spending valued in dollars too
+    assert actor(sliding, "power_share", "RUS") < actor(steady, "power_share", "RUS")
