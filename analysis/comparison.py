@@ -8,8 +8,13 @@ difference is then taken between every world of one and every world of the other
 honest but wider.
 
 All outcomes are kept as one long ``series`` table (scenario, replicate, date, outcome, value),
-with the outcome names of ``analysis.outcomes``: ``share_A`` and ``bloc_power_0`` in percent,
-``alignment_A-B`` on the −1 … +1 scale, ``polarity`` in effective poles.
+with the outcome names of ``analysis.outcomes``: ``share_A`` and ``bloc_power_0`` in percent (on
+the power index each scenario ran with, which the manifest records per member), ``alignment_A-B``
+on the −1 … +1 scale, ``polarity`` in effective poles, ``p_bloc1_A`` (the probability that A is in
+bloc 1, the side opposite the start's largest power) in percent and ``bloc_gap`` (the energy gap
+from the best split of the states into two blocs to the nearest other) in landscape energy,
+power-share² × alignment. Folders written before bloc safety was recorded have no ``p_bloc1``
+or ``bloc_gap``: those outcomes are then left out of the comparison.
 """
 
 from __future__ import annotations
@@ -24,6 +29,7 @@ import pandas as pd
 
 from analysis.spread import quantiles
 from analysis.storage import new_folder, package_version
+from analysis.style import DEFAULT_INDEX, MIXED, index_name
 from model.files import InputError
 
 DEFAULT_REPLICATES = 20
@@ -116,8 +122,9 @@ def series(members: list[Member]) -> pd.DataFrame:
     dates = set.intersection(*(set(f["date"]) for f in frames))
     if not dates:
         raise InputError("run.py compare", "dates", "results that cover a common period")
+    outcomes = set.intersection(*(set(f["outcome"]) for f in frames))  # bloc safety: not in older folders
     table = pd.concat(frames, ignore_index=True)
-    return table[table["date"].isin(dates)].reset_index(drop=True)
+    return table[table["date"].isin(dates) & table["outcome"].isin(outcomes)].reset_index(drop=True)
 
 
 def member_series(member: Member, actors: list[str], dyads: list[str]) -> pd.DataFrame:
@@ -129,8 +136,13 @@ def member_series(member: Member, actors: list[str], dyads: list[str]) -> pd.Dat
     dyad = align.assign(outcome="alignment_" + align["dyad"], value=align["alignment"])
     blocs = metrics.assign(outcome="bloc_power_0", value=100 * metrics["bloc_power_0"])
     poles = metrics.assign(outcome="polarity", value=metrics["polarity"])
+    parts = [shares, dyad, blocs, poles]
+    if "p_bloc1" in traj:
+        parts.append(traj.assign(outcome="p_bloc1_" + traj["actor"], value=100 * traj["p_bloc1"]))
+    if "bloc_gap" in metrics:
+        parts.append(metrics.assign(outcome="bloc_gap", value=metrics["bloc_gap"]))
     columns = ["replicate", "date", "outcome", "value"]
-    table = pd.concat([f[columns] for f in (shares, dyad, blocs, poles)], ignore_index=True)
+    table = pd.concat([f[columns] for f in parts], ignore_index=True)
     table.insert(0, "scenario", member.label)
     return table
 
@@ -157,9 +169,10 @@ def summary(frame: pd.DataFrame, by: list[str]) -> pd.DataFrame:
     return quantiles(frame, by, "value")
 
 
-def end_state(table: pd.DataFrame, paired: bool) -> pd.DataFrame:
+def end_state(table: pd.DataFrame, paired: bool, index: str = DEFAULT_INDEX) -> pd.DataFrame:
     """At the last common date: each scenario's median and 90 % interval, and its difference from the first
-    (with the share of world pairs in which it is higher)."""
+    (with the share of world pairs in which it is higher). ``index`` (the power index, or ``MIXED``) goes into
+    the unit of the power shares."""
     last = table[table["date"] == table["date"].max()]
     low, high = INTERVAL
     level = summary(last, ["outcome", "scenario"]).rename(columns={0.5: "median", low: "low", high: "high"})
@@ -173,34 +186,95 @@ def end_state(table: pd.DataFrame, paired: bool) -> pd.DataFrame:
     out["outcome"] = pd.Categorical(out["outcome"], list(dict.fromkeys(table["outcome"])), ordered=True)
     out["scenario"] = pd.Categorical(out["scenario"], list(dict.fromkeys(table["scenario"])), ordered=True)
     out = out.sort_values(["outcome", "scenario"]).astype({"outcome": str, "scenario": str}).reset_index(drop=True)
-    out.insert(1, "unit", out["outcome"].map(unit))
+    out.insert(1, "unit", out["outcome"].map(lambda outcome: unit(outcome, index)))
     out.insert(0, "date", last["date"].iloc[0].date().isoformat())
     return out
 
 
-def unit(outcome: str) -> str:
+ENERGY = "landscape energy (power-share² × alignment)"
+
+
+def unit(outcome: str, index: str = DEFAULT_INDEX) -> str:
     if outcome.startswith(("share_", "bloc_power")):
-        return "%"
+        return f"% ({index_name(index)})"
+    if outcome.startswith("p_bloc1_"):
+        return "% (probability)"
+    if outcome == "bloc_gap":
+        return ENERGY
     return "alignment (−1…+1)" if outcome.startswith("alignment_") else "effective poles"
 
 
-def markdown(table: pd.DataFrame, paired: bool) -> str:
-    """The end-state table as Markdown: one row per outcome, a value and a difference column per scenario."""
+def outcome_label(outcome: str) -> str:
+    """An outcome as the Markdown table names it: ``P(bloc 1) PAK`` for ``p_bloc1_PAK``, else its column name."""
+    return f"P(bloc 1) {outcome.removeprefix('p_bloc1_')}" if outcome.startswith("p_bloc1_") else outcome
+
+
+def number(outcome: str) -> str:
+    """The format of an outcome's values: energies are small numbers (~0.001), kept to three significant digits."""
+    return ".3g" if outcome == "bloc_gap" else ".3f"
+
+
+def markdown(
+    table: pd.DataFrame,
+    paired: bool,
+    index: str = DEFAULT_INDEX,
+    indices: dict[str, str] | None = None,
+    anchors: dict[str, str] | None = None,
+) -> str:
+    """The end-state table as Markdown: one row per outcome, a value and a difference column per scenario.
+
+    The header names the power index the shares are on (``indices``, by scenario, when they differ); ``anchors``,
+    each scenario's largest power at the start, say which side its bloc 0 is.
+    """
     order = list(dict.fromkeys(table["scenario"]))
-    header = ["Outcome", "Unit", *(f"{s}: median [5–95 %]" for s in order), *(f"{s} − {order[0]}" for s in order[1:])]
+    if index == MIXED and indices:
+        on = "; ".join(f"{s}: {index_name(indices.get(s, DEFAULT_INDEX))}" for s in order)
+        first = f"Outcome (power shares on — {on})"
+    else:
+        first = f"Outcome (power shares on the {index_name(index)})"
+    header = [first, "Unit", *(f"{s}: median [5–95 %]" for s in order), *(f"{s} − {order[0]}" for s in order[1:])]
     lines = ["| " + " | ".join(header) + " |", "|" + "---|" * len(header)]
     for outcome, rows in table.groupby("outcome", sort=False):
         rows = rows.set_index("scenario")
-        cells = [outcome, rows["unit"].iloc[0]]
-        cells += [f"{r['median']:.3f} [{r['low']:.3f}, {r['high']:.3f}]" for _, r in rows.loc[order].iterrows()]
+        f = number(str(outcome))
+        cells = [outcome_label(str(outcome)), rows["unit"].iloc[0]]
+        cells += [f"{r['median']:{f}} [{r['low']:{f}}, {r['high']:{f}}]" for _, r in rows.loc[order].iterrows()]
         cells += [
-            f"{r['difference']:+.3f} [{r['difference_low']:+.3f}, {r['difference_high']:+.3f}]"
+            f"{r['difference']:+{f}} [{r['difference_low']:+{f}}, {r['difference_high']:+{f}}]"
             for _, r in rows.loc[order[1:]].iterrows()
         ]
         lines.append("| " + " | ".join(cells) + " |")
     pairing = "paired replicates (same seed)" if paired else "all pairs of worlds (different seeds: not paired)"
     note = f"\nDifferences: median and 5–95 % interval over {pairing}, at {table['date'].iloc[0]}.\n"
+    if table["outcome"].str.startswith("p_bloc1_").any():
+        sides = {s: a for s, a in (anchors or {}).items() if a}
+        if len(set(sides.values())) == 1:
+            side = f" ({next(iter(sides.values()))}'s)"
+        elif sides:
+            named = ", ".join(f"{s} {a}" for s, a in sides.items())
+            side = f" (each scenario's own: {named}; a difference may only mean that bloc 1 names another side)"
+        else:
+            side = ""
+        note += (
+            "P(bloc 1): the probability that the state is in bloc 1, the side opposite the start's largest "
+            f"power{side}, weighing every split into two blocs by how likely alignment noise (over blocs.temperature "
+            "years, 1 by default) is to bring it about; its difference is in percentage points. bloc_gap: how far "
+            f"the best split lies below the nearest other, in {ENERGY}.\n"
+        )
     return "\n".join(lines) + "\n" + note
+
+
+def largest_at_start(member: Member) -> str:
+    """The start's largest power (bloc 0 is its side), or '' if the worlds disagree."""
+    traj = member.tables["trajectories"]
+    start = traj[traj["step"] == traj["step"].min()]
+    largest = set(start.loc[start.groupby("replicate")["power_share"].idxmax(), "actor"])
+    return largest.pop() if len(largest) == 1 else ""
+
+
+def member_index(meta: dict[str, Any]) -> str:
+    """The power index a member ran with: its resolved parameters, or the default for folders that predate it."""
+    return str(((meta.get("parameters") or {}).get("power") or {}).get("index") or DEFAULT_INDEX)
 
 
 def comparison_manifest(members: list[Member], paired: bool) -> dict[str, Any]:
@@ -214,6 +288,8 @@ def comparison_manifest(members: list[Member], paired: bool) -> dict[str, Any]:
                 "scenario": m.meta["scenario"],
                 "seed": m.meta["seed"],
                 "replicates": m.meta["replicates"],
+                "power_index": member_index(m.meta),
+                "bloc_0_side": largest_at_start(m),
                 "run_here": m.results is not None,
             }
             for m in members
@@ -233,12 +309,15 @@ def write_comparison(members: list[Member], out: Path, draw_charts: bool = True)
 
     paired = is_paired(members)
     table = series(members)
-    ends = end_state(table, paired)
+    indices = {m.label: member_index(m.meta) for m in members}
+    index = next(iter(indices.values())) if len(set(indices.values())) == 1 else MIXED
+    ends = end_state(table, paired, index)
     meta = comparison_manifest(members, paired)
     with new_folder(out) as staging:
         table.to_parquet(staging / "series.parquet", index=False)
         ends.to_csv(staging / "end_state.csv", index=False)
-        (staging / "end_state.md").write_text(markdown(ends, paired))
+        anchors = {m.label: largest_at_start(m) for m in members}
+        (staging / "end_state.md").write_text(markdown(ends, paired, index, indices, anchors))
         (staging / "manifest.json").write_text(json.dumps(meta, indent=2) + "\n")
         for member in members:
             if member.results is not None:

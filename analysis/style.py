@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
@@ -31,7 +32,15 @@ REFERENCE = "#8C8C8C"  # the first scenario of a comparison, and zero lines
 SCENARIO_STYLES = ("-", "--", ":", "-.")  # scenarios in a comparison: one line style each, actors keep colour
 DPI = 150
 TITLE_INCHES = 0.1  # the title's distance from the top edge, the same on short and tall figures
-DATA_NOTE = "Data: COW NMC v7.0, SIPRI, World Bank, national trade figures (model/data)."
+CHARS_PER_INCH = 11.5  # about how many characters of a 12-point title fit in an inch
+DATA_NOTE = "Data: IMF WEO, World Bank, SIPRI, UN WPP 2024, COW NMC v7.0, national trade figures (model/data)."
+DEFAULT_INDEX = "economic_military"  # what folders written before power.index existed were on
+INDEX_NAMES = {
+    "economic_military": "economic–military index",
+    "cinc": "CINC index",
+    "net_resources": "net-resources index",
+}
+MIXED = "mixed"  # a comparison whose members are on different indices
 
 
 def actor_colour(code: str, codes: list[str]) -> str:
@@ -47,6 +56,63 @@ def dyad_style(index: int) -> tuple[str, str]:
     return colour, ("-", "--", ":")[index // len(DYAD_COLOURS) % 3]
 
 
+def index_name(index: str) -> str:
+    """How a chart names a power index: 'economic–military index', 'CINC index', ..."""
+    if index == MIXED:
+        return "index differs by scenario"
+    return INDEX_NAMES.get(index, f"{index.replace('_', ' ')} index")
+
+
+def power_index(meta: dict[str, Any]) -> str:
+    """The power index a folder's shares are measured on, from its manifest.
+
+    An ensemble's resolved ``parameters.power.index``; a comparison's members' (``MIXED`` when they
+    differ); a sweep's scenario with its ``--set`` overrides; an explanation's source. Folders written
+    before the index was a choice were on the headline economic-military index, the default.
+    """
+    kind = meta.get("kind", "ensemble")
+    if kind == "explanation":
+        return power_index(meta["source"])
+    if kind == "comparison":
+        indices = set(member_indices(meta).values())
+        return indices.pop() if len(indices) == 1 else MIXED
+    recorded = ((meta.get("parameters") or {}).get("power") or {}).get("index") or meta.get("power_index")
+    if recorded:
+        return str(recorded)
+    if kind == "sweep":
+        design = meta.get("design", {})
+        return sweep_index(str(meta.get("scenario_path") or meta.get("scenario")), tuple(design.get("set") or ()))
+    return DEFAULT_INDEX
+
+
+def member_indices(meta: dict[str, Any]) -> dict[str, str]:
+    """Each comparison member's power index, by label (the default for folders that recorded none)."""
+    members = meta.get("members") or [{"label": s} for s in meta.get("scenarios", [])]
+    return {m["label"]: m.get("power_index") or DEFAULT_INDEX for m in members}
+
+
+@lru_cache(maxsize=32)
+def sweep_index(scenario: str, overrides: tuple[str, ...]) -> str:
+    """A sweep's index: its manifest keeps the design, not the resolved parameters, so it is read from
+    the scenario as the sweep loaded it (``power.index`` cannot be swept: it is not a number)."""
+    for assignment in reversed(overrides):
+        path, _, value = assignment.partition("=")
+        if path.strip() == "power.index":
+            return value.strip().strip("'\"")
+    try:
+        from model.scenario import load_scenario
+
+        return str(load_scenario(scenario).spec.power.index)
+    except Exception:  # the scenario moved or no longer loads: the default is what an old sweep was on
+        return DEFAULT_INDEX
+
+
+def share_label(meta: dict[str, Any], what: str = "Power share", unit: str = "%", stacked: bool = False) -> str:
+    """A power-share axis label that names the index: 'Power share (%, economic–military index)';
+    ``stacked`` puts the unit on a line of its own, for a short axis."""
+    return f"{what}{chr(10) if stacked else ' '}({unit}, {index_name(power_index(meta))})"
+
+
 def figure(width: float = 9.0, height: float = 5.0, **kwargs: Any) -> tuple[Figure, Any]:
     plt.rcParams.update({"font.size": 10, "axes.titlesize": 12, "axes.spines.top": False, "axes.spines.right": False})
     return plt.subplots(figsize=(width, height), **kwargs)
@@ -59,7 +125,7 @@ def subtitle(meta: dict[str, Any]) -> str:
         design = meta["design"]
         return (
             f"Sweep of scenario '{meta['scenario']}' · {design['sampler']} · {meta['points']:,} points × "
-            f"{design['replicates']} replicates · seed {design['seed']}"
+            f"{design['replicates']} replicates · seed {design['seed']} · power on the {index_name(power_index(meta))}"
         )
     if kind == "explanation":
         return f"{subtitle(meta['source'])} · {meta['dyad']} from {meta['from']} to {meta['to']}"
@@ -67,8 +133,24 @@ def subtitle(meta: dict[str, Any]) -> str:
     worlds = f"{reps} replicate{'s' * (reps != 1)}"
     if kind == "comparison":
         seeds = f"seed {meta['seed']}" if meta["paired"] else "different seeds"
-        return f"Scenarios {' vs '.join(repr(s) for s in meta['scenarios'])} · {worlds} each · {seeds}"
-    return f"Scenario '{meta['scenario']}' · {worlds} · seed {meta['seed']}"
+        scenarios = " vs ".join(repr(s) for s in meta["scenarios"])
+        return f"Scenarios {scenarios} · {worlds} each · {seeds} · {comparison_indices(meta)}"
+    return f"Scenario '{meta['scenario']}' · {worlds} · seed {meta['seed']}{index_note(meta)}"
+
+
+def index_note(meta: dict[str, Any]) -> str:
+    """' · power on the CINC index', or nothing when the manifest does not say (an explanation's source
+    keeps only scenario, seed and replicates: its alignment charts show no power share)."""
+    if meta.get("kind", "ensemble") == "ensemble" and "parameters" not in meta and "power_index" not in meta:
+        return ""
+    return f" · power on the {index_name(power_index(meta))}"
+
+
+def comparison_indices(meta: dict[str, Any]) -> str:
+    indices = member_indices(meta)
+    if len(set(indices.values())) == 1:
+        return f"power on the {index_name(next(iter(indices.values())))}"
+    return "power on: " + ", ".join(f"{label} the {index_name(i)}" for label, i in indices.items())
 
 
 def finish(fig: Figure, meta: dict[str, Any], title: str, bottom: float = 0.03, tight: bool = True) -> None:
@@ -76,7 +158,7 @@ def finish(fig: Figure, meta: dict[str, Any], title: str, bottom: float = 0.03, 
 
     ``tight=False`` keeps a layout the chart arranged itself (e.g. around a shared colour bar).
     """
-    fig.suptitle(f"{title}\n{subtitle(meta)}", fontsize=12, x=0.01, y=1 - TITLE_INCHES / fig.get_figheight(), ha="left")
+    fig.suptitle(heading(fig, meta, title), fontsize=12, x=0.01, y=1 - TITLE_INCHES / fig.get_figheight(), ha="left")
     fig.text(
         0.01,
         0.005,
@@ -88,6 +170,18 @@ def finish(fig: Figure, meta: dict[str, Any], title: str, bottom: float = 0.03, 
     )
     if tight:
         fig.tight_layout(rect=(0, bottom, 1, 1))
+
+
+def heading(fig: Figure, meta: dict[str, Any], title: str) -> str:
+    """Title and subtitle, the subtitle broken at its ' · ' separators where it is wider than the figure."""
+    width = int(CHARS_PER_INCH * fig.get_figwidth())
+    lines: list[str] = []
+    for part in subtitle(meta).split(" · "):
+        if lines and len(lines[-1]) + 3 + len(part) <= width:
+            lines[-1] += " · " + part
+        else:
+            lines.append(part)
+    return "\n".join([title, *lines])
 
 
 def date_axis(ax: Any, step: int = 2) -> None:

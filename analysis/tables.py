@@ -1,10 +1,19 @@
 """Tidy tables from a World's history: the output contract every later tool reads.
 
-- ``trajectories``: replicate, step, date, actor, capability, power_share, gdp, milex, bloc, ...
+- ``trajectories``: replicate, step, date, actor, capability, ``power_share`` (on the index the
+  scenario chose, ``power.index``: economic_military, cinc or net_resources), each power
+  component's share (gdp_mer_share, gdp_ppp_share, military_share, personnel_share,
+  industry_share, energy_share, population_share, urban_population_share), the levels gdp (real,
+  market rates, base-year USD bn), gdp_ppp, population, milex, military_stock; ``bloc`` (0/1,
+  bloc 0 = the side of the start's largest power), ``p_bloc1`` (the probability that the state is
+  in bloc 1, every split into two blocs weighed by how likely ``blocs.temperature`` years of
+  alignment noise are to bring it about), ``flip_cost`` (the landscape energy rise if the state
+  alone switched side, in power-share² × alignment: small = close to switching), stability,
+  tilt, allied_power
 - ``alignment``: replicate, step, date, actor_a, actor_b (actor_a < actor_b), alignment, trade,
   one ``contrib_<mechanism>`` column per mechanism, contrib_events
-- ``metrics``: replicate, step, date, polarity, balance_index, landscape_energy, bloc_power_0,
-  bloc_power_1, parity
+- ``metrics``: replicate, step, date, polarity, balance_index, landscape_energy, ``bloc_gap`` (the
+  energy of the nearest other split above the best one's), bloc_power_0, bloc_power_1, parity
 - ``events``: replicate, step, date, event, type, actors, hypothetical
 - ``event_contributions``: replicate, step, date, actor_a, actor_b, event, contribution: the
   ``contrib_events`` column split by event, nonzero entries only (each event's direct push on

@@ -86,7 +86,7 @@ def test_power_shares_draws_a_median_and_two_bands_per_actor_in_its_own_colour(e
         assert lines == {code: style.ACTOR_COLOURS[code].lower() for code in FIVE}
         assert len(bands(ax)) == 2 * len(FIVE)
         assert ax.get_xlabel() == "Year"
-    assert "(%)" in level.get_ylabel() and "percentage points" in change.get_ylabel()
+    assert "(%, economic–military index)" in level.get_ylabel() and "percentage points" in change.get_ylabel()
     labels = legend_texts(change.get_legend())
     assert labels == [*FIVE, "50 % of worlds", "90 % of worlds"]
     plt.close(fig)
@@ -160,7 +160,7 @@ def test_bloc_power_stacks_two_blocs_that_fill_the_whole(ensemble_run: Any) -> N
     assert len(ax.collections) == 2
     labels = legend_texts(ax.get_legend())
     assert labels[0].startswith("Bloc 0: start") and "USA" in labels[0]  # the headline index's largest power
-    assert ax.get_ylim() == (0, 100) and "(%)" in ax.get_ylabel()
+    assert ax.get_ylim() == (0, 100) and "(%, economic–military index)" in ax.get_ylabel()
     plt.close(fig)
 
 
@@ -190,7 +190,8 @@ def test_comparison_panels_have_a_level_and_a_difference_row_per_actor(compared:
         colours = [to_hex(line.get_color()) for line in level.get_lines()]
         assert colours == [style.REFERENCE.lower(), style.ACTOR_COLOURS[code].lower()]
         assert len(bands(level)) == 4 and len(bands(change)) == 2
-    assert "Power share (%)" in axes[0, 0].get_ylabel() and "percentage points" in axes[1, 0].get_ylabel()
+    assert axes[0, 0].get_ylabel() == "Power share\n(%, economic–military index)"
+    assert "percentage points" in axes[1, 0].get_ylabel()
     assert "Scenarios 'baseline' vs 'seed-2024'" in suptitle(fig) and "paired" in suptitle(fig)
     labels = legend_texts(fig.legends[0])
     assert labels[0] == "baseline (reference)" and labels[1].startswith("seed-2024")
@@ -216,10 +217,12 @@ def test_end_state_chart_has_a_panel_per_unit(compared: Any) -> None:
     meta, tables = compared
     fig = comparison_charts.compare_end_state(meta, tables, ChartOptions())
     assert [ax.get_xlabel() for ax in fig.axes] == [
-        "Power share (percentage points)",
+        "Power share (percentage points, economic–military index)",
         "Alignment (−1 … +1 scale)",
-        "Power of bloc 0 (percentage points)",
+        "Power of bloc 0 (percentage points, economic–military index)",
         "Polarity (effective poles)",
+        "P(bloc 1): probability of being in bloc 1 (percentage points)",
+        "Bloc gap (landscape energy, power-share² × alignment)",
     ]
     assert fig.axes[1].get_yticklabels()[0].get_text() == "PAK-RUS"
     plt.close(fig)
@@ -306,3 +309,191 @@ def test_event_effects_chart_sorts_events_by_size_and_colours_by_sign() -> None:
     assert to_hex(bars[1].get_facecolor()) == style.POSITIVE.lower()
     assert "not additive" in suptitle(fig) and "PAK-RUS" in ax.get_xlabel()
     plt.close(fig)
+
+
+def safety_panels(fig: Any) -> tuple[list[Any], list[Any]]:
+    """The bloc-safety chart's rows: the chance of the other bloc (top), the flip cost (bottom)."""
+    axes = [ax for ax in fig.axes if ax.get_visible()]
+    return axes[: len(axes) // 2], axes[len(axes) // 2 :]
+
+
+def actor_lines(ax: Any) -> dict[str, str]:
+    return {line.get_label(): to_hex(line.get_color()) for line in ax.get_lines() if line.get_label() in FIVE}
+
+
+def other_bloc_median(traj: pd.DataFrame, code: str) -> np.ndarray:
+    """Independently of the chart: the median over worlds of the chance (%) of the bloc a state did not start in."""
+    rows = traj[traj.actor == code]
+    start = rows[rows.step == 0].set_index("replicate")["bloc"]
+    started_in_1 = rows["replicate"].map(start).to_numpy() == 1
+    other = np.where(started_in_1, 1 - rows["p_bloc1"].to_numpy(), rows["p_bloc1"].to_numpy())
+    return 100 * pd.Series(other).groupby(rows["date"].to_numpy()).median().to_numpy()
+
+
+def with_chances(tables: dict[str, pd.DataFrame], chance: Any) -> dict[str, pd.DataFrame]:
+    """The tables with p_bloc1 replaced (a function of the trajectories table)."""
+    traj = tables["trajectories"].copy()
+    traj["p_bloc1"] = chance(traj)
+    return {**tables, "trajectories": traj}
+
+
+def test_bloc_safety_draws_a_median_and_a_band_per_actor_in_its_colour(ensemble_run: Any) -> None:
+    meta, tables = ensemble_run
+    fig = ensemble.bloc_safety(meta, tables, ChartOptions())
+    chance, cost = safety_panels(fig)
+    assert [ax.get_title() for ax in chance] == FIVE
+    for code, top, bottom in zip(FIVE, chance, cost, strict=True):
+        colour = style.ACTOR_COLOURS[code].lower()
+        assert to_hex(top.title.get_color()) == colour
+        assert actor_lines(top) == actor_lines(bottom) == {code: colour}
+        assert len(bands(top)) == len(bands(bottom)) == 1  # the 5–95 % band
+        assert to_hex(bands(top)[0].get_facecolor()[0][:3]) == colour
+        assert top.get_ylim()[0] < 0 and top.get_ylim()[1] > 100  # the whole probability scale
+        assert bottom.get_xlabel() == "Year" and bottom.get_ylim()[0] == 0
+    assert "(%)" in chance[0].get_ylabel() and "other" in chance[0].get_ylabel()
+    assert "landscape energy" in cost[0].get_ylabel() and "power-share² × alignment" in cost[0].get_ylabel()
+    assert suptitle(fig).startswith("How close each state is to switching bloc\n")
+    assert f"Scenario 'seed-2024' · {REPLICATES} replicates · seed {SEED}" in suptitle(fig)
+    assert "economic–military index" in suptitle(fig)
+    labels = legend_texts(fig.legends[0])
+    assert labels[:2] == ["median over worlds (in each state's colour)", "90 % of worlds (5–95 %)"]
+    assert labels[2] == ensemble.NOISE_LABEL
+    usa = chance[FIVE.index("USA")]  # the start's largest power: bloc 0 is its side
+    assert any("by construction" in t.get_text() for t in usa.texts)
+    plt.close(fig)
+
+
+def test_bloc_safety_median_is_the_median_chance_of_the_other_bloc(ensemble_run: Any) -> None:
+    meta, tables = ensemble_run
+    rng = np.random.default_rng(1)
+    swing = with_chances(tables, lambda t: np.where(t.actor == "IND", rng.uniform(0, 1, len(t)), t.p_bloc1))
+    for data in (tables, swing):
+        fig = ensemble.bloc_safety(meta, data, ChartOptions())
+        chance, _ = safety_panels(fig)
+        for code, ax in zip(FIVE, chance, strict=True):
+            line = next(line for line in ax.get_lines() if line.get_label() == code)
+            np.testing.assert_allclose(line.get_ydata(), other_bloc_median(data["trajectories"], code))
+        plt.close(fig)
+    ind = other_bloc_median(swing["trajectories"], "IND")
+    assert 20 < ind[1:].mean() < 80  # the swing state's line is in the middle, not at an edge
+    traj = tables["trajectories"]
+    assert (traj[(traj.actor == "CHN") & (traj.step == 0)].bloc == 1).all()  # so its chance is 1 − p_bloc1 ≈ 0
+    assert other_bloc_median(traj, "CHN")[0] == pytest.approx(0, abs=1e-6)
+
+
+def no_reach_note(fig: Any) -> bool:
+    return any("No state comes within reach of switching" in t.get_text() for t in fig.texts)
+
+
+@pytest.mark.parametrize(
+    ("chance", "noted"),
+    [
+        (lambda t: np.where(t.bloc == 1, 0.995, 0.004), True),  # every probability within 1 % of 0 or 1
+        (lambda t: np.where(t.bloc == 1, 1.0, 0.0), True),
+        (lambda t: np.where((t.actor == "PAK") & (t.step == 3), 0.02, np.where(t.bloc == 1, 1.0, 0.0)), False),
+        (lambda t: np.where((t.actor == "RUS") & (t.step == 5), 0.985, np.where(t.bloc == 1, 1.0, 0.0)), False),
+    ],
+)
+def test_bloc_safety_says_so_when_no_state_comes_within_reach(ensemble_run: Any, chance: Any, noted: bool) -> None:
+    meta, tables = ensemble_run
+    fig = ensemble.bloc_safety(meta, with_chances(tables, chance), ChartOptions())
+    assert no_reach_note(fig) is noted
+    plt.close(fig)
+
+
+def test_bloc_safety_noise_line_is_the_model_noise_on_each_flip() -> None:
+    """The reference line is derived from the tables; it equals the noise scale the model weighs each flip by."""
+    from analysis.ensemble import Results
+    from analysis.tables import history_tables
+    from model import blocs
+    from tests.conftest import run_world
+
+    scenario = load_scenario("pakistan-instability", years=2)
+    world, _ = run_world(scenario, worlds=3)
+    tables = history_tables(world)
+    meta = manifest(Results(scenario, 7, 3, tables=tables), "parquet")
+    scale = ensemble.flip_noise(meta, tables)
+    assert scale is not None
+    last = scale[scale.step == scale.step.max()].set_index(["replicate", "actor"])["scale"]
+    spread = blocs.pair_weights(world.index_shares, blocs.pair_matrix(world.pair_noise(), world.n))
+    model = np.sqrt((spread**2).sum(axis=2) / world.p["blocs.temperature"][:, None])  # one year of noise
+    derived = np.array([[last[(r, code)] for code in world.codes] for r in range(3)])
+    np.testing.assert_allclose(derived, model, rtol=1e-12)
+    assert (model > 0).all()
+    fig = ensemble.bloc_safety(meta, tables, ChartOptions())
+    _, cost = safety_panels(fig)
+    k = meta["actors"].index("PAK")
+    dashed = next(line for line in cost[k].get_lines() if line.get_label() == ensemble.NOISE_LABEL)
+    expected = scale[scale.actor == "PAK"].groupby("date")["scale"].median().to_numpy()
+    np.testing.assert_allclose(dashed.get_ydata(), expected)
+    plt.close(fig)
+
+
+def test_a_folder_without_bloc_safety_draws_the_other_charts(ensemble_run: Any, tmp_path: Path) -> None:
+    from analysis.charts import available, draw_all
+
+    meta, tables = ensemble_run
+    old = {**tables, "trajectories": tables["trajectories"].drop(columns=["p_bloc1", "flip_cost"])}
+    assert "bloc_safety" in available("ensemble", meta, tables)
+    assert "bloc_safety" not in available("ensemble", meta, old)
+    old_meta = {**meta, "parameters": {k: v for k, v in meta["parameters"].items() if k != "power"}}
+    paths = draw_all(old_meta, old, tmp_path / "charts")
+    assert "bloc_safety.png" not in {p.name for p in paths} and len(paths) == len(ensemble.CHARTS) - 1
+    with pytest.raises(InputError, match="--chart: bloc_safety: a results folder that records bloc safety"):
+        ensemble.bloc_safety(old_meta, old, ChartOptions())
+    fig = ensemble.power_shares(old_meta, old, ChartOptions())  # no index recorded: the headline default
+    assert "(%, economic–military index)" in fig.axes[0].get_ylabel()
+    plt.close(fig)
+
+
+@pytest.fixture(scope="module")
+def cinc_run() -> tuple[dict[str, Any], dict[str, pd.DataFrame]]:
+    results = run_ensemble(load_scenario("seed-2024", ("power.index=cinc",), years=1), 2, SEED)
+    return manifest(results, "parquet"), results.tables
+
+
+def test_a_cinc_run_names_its_index_on_every_power_share_axis(cinc_run: Any) -> None:
+    meta, tables = cinc_run
+    assert meta["parameters"]["power"]["index"] == "cinc"
+    shares = ensemble.power_shares(meta, tables, ChartOptions())
+    blocs = ensemble.bloc_power(meta, tables, ChartOptions())
+    net = ensemble.network(meta, tables, ChartOptions())
+    assert shares.axes[0].get_ylabel() == "Power share (%, CINC index)"
+    assert blocs.axes[0].get_ylabel() == "Share of the set's power (%, CINC index)"
+    assert any("CINC index" in text for text in legend_texts(net.legends[0]))
+    for name in ensemble.CHARTS:
+        fig = ensemble.CHARTS[name][0](meta, tables, ChartOptions())
+        assert "power on the CINC index" in suptitle(fig), name
+        assert "economic–military" not in suptitle(fig) + " ".join(ax.get_ylabel() for ax in fig.axes), name
+        plt.close(fig)
+    for fig in (shares, blocs, net):
+        plt.close(fig)
+
+
+def test_comparison_charts_name_the_index_and_say_when_the_scenarios_differ(compared: Any) -> None:
+    meta, tables = compared
+    cinc = {**meta, "members": [{"label": s, "power_index": "cinc"} for s in meta["scenarios"]]}
+    fig = comparison_charts.compare_power_shares(cinc, tables, ChartOptions())
+    assert fig.axes[0].get_ylabel() == "Power share\n(%, CINC index)"
+    assert "power on the CINC index" in suptitle(fig)
+    plt.close(fig)
+    members = [
+        {"label": "baseline", "power_index": "cinc", "bloc_0_side": "CHN"},
+        {"label": "seed-2024", "bloc_0_side": "USA"},  # a folder from before the index was recorded
+    ]
+    mixed = {**meta, "members": members}
+    assert style.power_index(mixed) == style.MIXED
+    fig = comparison_charts.compare_end_state(mixed, tables, ChartOptions())
+    assert fig.axes[0].get_xlabel() == "Power share (percentage points, index differs by scenario)"
+    assert "bloc 0 is the side of CHN in baseline, USA in seed-2024" in fig.axes[-2].get_xlabel()
+    assert "baseline the CINC index, seed-2024 the economic–military index" in suptitle(fig)
+    plt.close(fig)
+
+
+def test_a_sweep_names_the_index_it_was_run_on() -> None:
+    design = {"scenario": "seed-2024", "set": ["power.index=net_resources"], "params": []}
+    assert style.power_index({"kind": "sweep", "design": design, "scenario_path": "seed-2024"}) == "net_resources"
+    plain = {"kind": "sweep", "design": {**design, "set": []}, "scenario_path": "seed-2024"}
+    assert style.power_index(plain) == "economic_military"
+    explained = {"kind": "explanation", "source": {"kind": "ensemble", "scenario": "s", "replicates": 1, "seed": 0}}
+    assert style.power_index(explained) == "economic_military"

@@ -65,7 +65,7 @@ def test_run_writes_the_output_contract(tmp_path: Path) -> None:
     events = pd.read_parquet(out / "events.parquet")
     assert {"replicate", "step", "date", "event", "type", "actors"} <= set(events.columns)
     charts = {p.stem for p in (out / "charts").glob("*.png")}
-    assert charts == {"power_shares", "bloc_power", "alignment_heatmaps", "focus_alignment", "network"}
+    assert charts == {"power_shares", "bloc_power", "alignment_heatmaps", "focus_alignment", "network", "bloc_safety"}
     assert not [p for p in tmp_path.iterdir() if p.name.startswith(".")]  # no staging folder left
 
 

@@ -36,7 +36,7 @@ def test_plot_lists_and_redraws_charts_in_another_format(results: Path, tmp_path
     listing = cli("plot", str(results), "--chart", "list", cwd=tmp_path)
     assert listing.returncode == 0, listing.stderr
     names = [line.split()[0] for line in listing.stdout.splitlines()]
-    assert names == ["power_shares", "bloc_power", "alignment_heatmaps", "focus_alignment", "network"]
+    assert names == ["power_shares", "bloc_power", "bloc_safety", "alignment_heatmaps", "focus_alignment", "network"]
     done = cli("plot", str(results), "--format", "svg", "--out", "svg", "--dates", "2025-01-01", cwd=tmp_path)
     assert done.returncode == 0, done.stderr
     assert sorted(p.name for p in (tmp_path / "svg").iterdir()) == sorted(f"{n}.svg" for n in names)
@@ -161,6 +161,49 @@ def test_compare_scenarios_pairs_replicates_and_writes_tables_and_charts(tmp_pat
     assert "b − a" in done.stdout
 
 
+def final(out: Path, scenario: str, table: str, column: str, actor: str | None = None) -> pd.Series:
+    """A column at the last date, by replicate, from a member run stored with the comparison."""
+    frame = pd.read_parquet(out / "runs" / scenario / f"{table}.parquet")
+    if actor is not None:
+        frame = frame[frame.actor == actor]
+    return frame[frame.date == frame.date.max()].set_index("replicate")[column]
+
+
+def test_compare_shows_bloc_safety_and_the_index_with_paired_differences(tmp_path: Path) -> None:
+    (tmp_path / "a.yaml").write_text(SCENARIO.replace("  - {id: crude", "  # - {id: crude"))
+    (tmp_path / "b.yaml").write_text(SCENARIO)
+    done = cli("compare", "a.yaml", "b.yaml", "--replicates", "6", "--seed", "3", "--out", "cmp", cwd=tmp_path)
+    assert done.returncode == 0, done.stderr
+    out = tmp_path / "cmp"
+    ends = pd.read_csv(out / "end_state.csv").set_index(["outcome", "scenario"])
+    codes = json.loads((out / "runs" / "a" / "manifest.json").read_text())["actors"]
+    for code in codes:
+        row = ends.loc[(f"p_bloc1_{code}", "b")]
+        assert row.unit == "% (probability)"
+        paired = 100 * (
+            final(out, "b", "trajectories", "p_bloc1", code) - final(out, "a", "trajectories", "p_bloc1", code)
+        )
+        assert row.difference == pytest.approx(paired.median(), abs=1e-9)
+        assert row.difference_low == pytest.approx(paired.quantile(0.05), abs=1e-9)
+        assert row.difference_high == pytest.approx(paired.quantile(0.95), abs=1e-9)
+        level = 100 * final(out, "b", "trajectories", "p_bloc1", code)
+        assert (row["median"], row.low) == pytest.approx((level.median(), level.quantile(0.05)), abs=1e-9)
+    gap = ends.loc[("bloc_gap", "b")]
+    paired = final(out, "b", "metrics", "bloc_gap") - final(out, "a", "metrics", "bloc_gap")
+    assert paired.abs().max() > 0  # the energy deal moves the landscape: the test is not of zeros
+    assert gap.difference == pytest.approx(paired.median())
+    assert (gap.difference_low, gap.difference_high) == pytest.approx((paired.quantile(0.05), paired.quantile(0.95)))
+    assert gap.unit.startswith("landscape energy")
+    assert ends.loc[("share_PAK", "a"), "unit"] == "% (economic–military index)"
+    text = (out / "end_state.md").read_text()
+    assert "| Outcome (power shares on the economic–military index) |" in text
+    assert "| P(bloc 1) PAK | % (probability) |" in text and "| bloc_gap |" in text
+    assert "side opposite the start's largest power (USA's)" in text
+    meta = json.loads((out / "manifest.json").read_text())
+    assert [m["power_index"] for m in meta["members"]] == ["economic_military"] * 2
+    assert [m["bloc_0_side"] for m in meta["members"]] == ["USA"] * 2
+
+
 def test_compare_folders_with_different_seeds_is_not_paired(results: Path, tmp_path: Path) -> None:
     (tmp_path / "scenario.yaml").write_text(SCENARIO)
     other = cli(
@@ -209,3 +252,21 @@ def test_explain_counterfactual_writes_the_event_effects(results: Path, tmp_path
     effects = pd.read_csv(out / "event_effects.csv")
     assert set(effects.name) == {"exercise", "crude"}
     assert {p.name for p in (out / "charts").iterdir()} == {"waterfall.png", "event_effects.png"}
+
+
+def test_end_state_table_names_each_scenario_s_index_when_they_differ() -> None:
+    from analysis.comparison import end_state, markdown
+
+    rows = [
+        {"scenario": s, "replicate": r, "date": pd.Timestamp("2026-01-01"), "outcome": o, "value": v + r + k}
+        for k, s in enumerate(("a", "b"))
+        for r in range(3)
+        for o, v in (("share_PAK", 1.0), ("p_bloc1_PAK", 50.0), ("bloc_gap", 0.002))
+    ]
+    ends = end_state(pd.DataFrame(rows), True, "mixed")
+    assert ends.set_index("outcome").loc["share_PAK", "unit"].iloc[0] == "% (index differs by scenario)"
+    text = markdown(ends, True, "mixed", {"a": "cinc", "b": "economic_military"}, {"a": "CHN", "b": "USA"})
+    assert "each scenario's own: a CHN, b USA" in text  # another index can make another state bloc 0's
+    assert "Outcome (power shares on — a: CINC index; b: economic–military index)" in text
+    assert "| P(bloc 1) PAK | % (probability) | 51.000 [50.100, 51.900] |" in text
+    assert "+1.000 [+1.000, +1.000]" in text  # b − a, replicate by replicate

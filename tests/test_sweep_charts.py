@@ -87,7 +87,7 @@ def test_outcome_by_parameter_draws_one_banded_panel_per_swept_parameter(lhs: Sw
     for ax in axes:
         assert len(ax.get_lines()) == 1
         assert sum(isinstance(c, PolyCollection) for c in ax.collections) == 2
-    assert "(%)" in axes[0].get_ylabel()
+    assert "(%, economic–military index)" in axes[0].get_ylabel()
 
 
 def test_default_outcome_is_the_share_of_the_largest_power_in_percent(lhs: Sweep, draw: Any) -> None:
@@ -139,6 +139,14 @@ def test_outcome_labels_name_the_unit(name: str, units: list[str], factor: float
     assert scale == factor
 
 
+def test_sweep_power_share_labels_name_the_index(lhs: Sweep, draw: Any) -> None:
+    assert "power on the economic–military index" in draw(outcome_by_parameter, lhs).get_suptitle()
+    cinc = ({**lhs[0], "design": {**lhs[0]["design"], "set": ["power.index=cinc"]}}, lhs[1])
+    fig = draw(outcome_by_parameter, cinc, outcome="share_CHN")
+    assert panels(fig)[0].get_ylabel() == "CHN power share\n(%, CINC index)"
+    assert "power on the CINC index" in fig.get_suptitle()
+
+
 def heatmap_mesh(fig: Figure) -> QuadMesh:
     return next(c for c in fig.axes[0].collections if isinstance(c, QuadMesh))
 
@@ -172,7 +180,7 @@ def test_heatmap_of_a_grid_has_one_cell_per_grid_point(grid2: Sweep, draw: Any) 
 
 def test_heatmap_colour_bar_names_the_outcome_and_its_unit(lhs: Sweep, draw: Any) -> None:
     share = heatmap_mesh(draw(outcome_heatmap, lhs, outcome="share_USA"))
-    assert share.colorbar.ax.get_ylabel() == "USA power share (%)"
+    assert share.colorbar.ax.get_ylabel() == "USA power share\n(%, economic–military index)"
     assert share.get_cmap().name == "viridis"
     alignment = heatmap_mesh(draw(outcome_heatmap, lhs, outcome="alignment_PAK-USA"))
     assert "PAK–USA alignment" in alignment.colorbar.ax.get_ylabel()

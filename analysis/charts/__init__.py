@@ -58,13 +58,16 @@ def load(folder: Path) -> tuple[str, dict[str, Any], dict[str, pd.DataFrame]]:
 
 
 def available(kind: str, meta: dict[str, Any], tables: dict[str, pd.DataFrame]) -> list[str]:
-    """The charts this folder has the data for (a one-parameter sweep has no two-parameter heatmap)."""
+    """The charts this folder has the data for (a one-parameter sweep has no two-parameter heatmap, an ensemble
+    written before bloc safety was recorded no bloc-safety chart)."""
     names = list(family(kind))
     if kind == "sweep":
         if len(meta["design"]["params"]) < 2:
             names.remove("outcome_heatmap")
         if "sensitivity" not in tables:
             names.remove("sensitivity")
+    if kind == "ensemble" and "p_bloc1" not in tables["trajectories"].columns:
+        names.remove("bloc_safety")  # written before bloc safety was recorded
     if kind == "explanation" and not meta.get("counterfactual"):
         names.remove("event_effects")
     return names
@@ -109,7 +112,7 @@ def draw(
 
 
 def draw_all(meta: dict[str, Any], tables: dict[str, pd.DataFrame], folder: Path, fmt: str = "png") -> list[Path]:
-    return draw("ensemble", list(ensemble.CHARTS), meta, tables, folder, fmt)
+    return draw("ensemble", available("ensemble", meta, tables), meta, tables, folder, fmt)
 
 
 def read_sweep(folder: Path) -> tuple[dict[str, Any], dict[str, pd.DataFrame]]:

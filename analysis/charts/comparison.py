@@ -13,6 +13,7 @@ import numpy as np
 import pandas as pd
 from matplotlib.figure import Figure
 from matplotlib.lines import Line2D
+from matplotlib.ticker import ScalarFormatter
 
 from analysis import style
 from analysis.charts.bands import banded_line, quantiles
@@ -21,6 +22,14 @@ from analysis.comparison import differences
 
 Tables = dict[str, pd.DataFrame]
 MAX_COLUMNS = 5
+# The narrowest difference axis of a group in the end-state chart, in its unit: an axis stretched over differences
+# that are all 0 or rounding residue (±1e-9) would draw them as effects. Probabilities that differ by less than a
+# percentage point are "not within reach" (as in the ensemble's bloc-safety chart).
+FLOORS = {"share_": 0.1, "alignment_": 0.01, "bloc_power": 0.1, "polarity": 0.01, "p_bloc1_": 1.0}
+# A difference panel spans at least this share of its level panel's range either side of 0: a difference of
+# 0.01 points on a share that varies by 5 across worlds must not fill its panel like an effect.
+DIFFERENCE_FLOOR = 0.1
+FORMATS = {"bloc_gap": "+.2g"}  # energies are ~0.001: three decimals would write every difference as +0.000
 
 
 def outcome_panels(
@@ -44,6 +53,10 @@ def outcome_panels(
                 dq = quantiles(d, ["date"], "value")
                 banded_line(change, dq["date"], dq, colour, f"{scenario} − {scenarios[0]}", True, linestyle=dash)
         change.axhline(0, color=style.REFERENCE, linewidth=1)
+        low, high = level.get_ylim()
+        floor = DIFFERENCE_FLOOR * (high - low)
+        bottom, top = change.get_ylim()
+        change.set_ylim(min(bottom, -floor), max(top, floor))
         level.set_title(outcome_name(outcome), fontweight="bold", color=colours[k])
         for ax in (level, change):
             style.date_axis(ax, step=4)
@@ -83,7 +96,8 @@ def legend(scenarios: list[str], colours: list[str]) -> list[Any]:
 
 def outcome_name(outcome: str) -> str:
     """The axis label of an outcome column: the state or dyad it is about."""
-    return {"bloc_power_0": "bloc 0", "polarity": "polarity"}.get(outcome, outcome.split("_", 1)[-1])
+    named = {"bloc_power_0": "bloc 0", "polarity": "polarity", "bloc_gap": "bloc gap"}
+    return named.get(outcome, outcome.removeprefix("p_bloc1_").split("_", 1)[-1])
 
 
 def pairing(meta: dict[str, Any]) -> str:
@@ -96,7 +110,9 @@ def compare_power_shares(meta: dict[str, Any], tables: Tables, options: ChartOpt
     outcomes = [o for o in dict.fromkeys(table["outcome"]) if o.startswith("share_")]
     codes = [o.removeprefix("share_") for o in outcomes]
     colours = [style.actor_colour(c, codes) for c in codes]
-    fig = outcome_panels(meta, table, outcomes, colours, ("Power share (%)", "Difference (percentage points)"))
+    fig = outcome_panels(
+        meta, table, outcomes, colours, (style.share_label(meta, stacked=True), "Difference\n(percentage points)")
+    )
     style.finish(fig, meta, f"Power shares: scenarios and their difference from the first ({pairing(meta)})", 0.08)
     return fig
 
@@ -106,7 +122,7 @@ def compare_alignment(meta: dict[str, Any], tables: Tables, options: ChartOption
     table = tables["series"]
     outcomes = [o for o in dict.fromkeys(table["outcome"]) if o.startswith("alignment_")]
     fig = outcome_panels(
-        meta, table, outcomes, [style.NEUTRAL] * len(outcomes), ("Alignment (−1 hostile … +1 allied)", "Difference")
+        meta, table, outcomes, [style.NEUTRAL] * len(outcomes), ("Alignment\n(−1 hostile … +1 allied)", "Difference")
     )
     style.finish(fig, meta, f"Alignment: scenarios and their difference from the first ({pairing(meta)})", 0.08)
     return fig
@@ -117,11 +133,14 @@ def compare_end_state(meta: dict[str, Any], tables: Tables, options: ChartOption
     table = tables["series"]
     last = table[table["date"] == table["date"].max()]
     diff = quantiles(differences(last, meta["paired"]), ["outcome", "scenario"], "value")
+    index = style.index_name(style.power_index(meta))
     groups = [
-        ("share_", "Power share (percentage points)"),
+        ("share_", f"Power share (percentage points, {index})"),
         ("alignment_", "Alignment (−1 … +1 scale)"),
-        ("bloc_power", "Power of bloc 0 (percentage points)"),
+        ("bloc_power", f"Power of bloc 0 (percentage points, {index})"),
         ("polarity", "Polarity (effective poles)"),
+        ("p_bloc1_", f"P(bloc 1): probability of being in bloc 1 (percentage points){bloc_sides(meta)}"),
+        ("bloc_gap", "Bloc gap (landscape energy, power-share² × alignment)"),
     ]
     groups = [(p, label) for p, label in groups if diff["outcome"].str.startswith(p).any()]
     sizes = [diff[diff["outcome"].str.startswith(p)]["outcome"].nunique() for p, _ in groups]
@@ -141,13 +160,14 @@ def compare_end_state(meta: dict[str, Any], tables: Tables, options: ChartOption
             at = rows[rows["scenario"] == scenario].set_index("outcome").loc[names]
             y = np.arange(len(names)) + offset
             colour = "black" if len(scenarios) == 1 else style.SPARE_COLOURS[s % len(style.SPARE_COLOURS)]
-            interval_rows(ax, at, y, colour, f"{scenario} − {meta['scenarios'][0]}")
+            interval_rows(ax, at, y, colour, f"{scenario} − {meta['scenarios'][0]}", FORMATS.get(prefix, "+.3f"))
         ax.axvline(0, color=style.REFERENCE, linewidth=1)
         ax.set_yticks(range(len(names)), [outcome_name(n) for n in names])
         ax.invert_yaxis()
         ax.set_xlabel(label)
-        limit = max(abs(rows[0.05]).max(), abs(rows[0.95]).max(), 1e-9) * 1.15
+        limit = max(abs(rows[0.05]).max(), abs(rows[0.95]).max(), FLOORS.get(prefix, 1e-9)) * 1.15
         ax.set_xlim(-limit, limit)
+        ax.xaxis.set_major_formatter(ScalarFormatter(useOffset=False))
     handles, labels = axes[0, 0].get_legend_handles_labels()
     handles += [Line2D([], [], color="black", linewidth=4), Line2D([], [], color="black", linewidth=1.2)]
     labels += ["50 % of pairs", "90 % of pairs"]
@@ -159,14 +179,23 @@ def compare_end_state(meta: dict[str, Any], tables: Tables, options: ChartOption
     return fig
 
 
-def interval_rows(ax: Any, at: pd.DataFrame, y: np.ndarray, colour: str, label: str) -> None:
+def bloc_sides(meta: dict[str, Any]) -> str:
+    """When the scenarios' bloc 0 is not the same state's side (another index can make another state the largest),
+    say whose it is in each: a P(bloc 1) difference may then only mean that bloc 1 names another side."""
+    sides = {m["label"]: m.get("bloc_0_side") for m in meta.get("members") or []}
+    if len({side for side in sides.values() if side}) < 2:
+        return ""
+    return "\nbloc 0 is the side of " + ", ".join(f"{side} in {label}" for label, side in sides.items() if side)
+
+
+def interval_rows(ax: Any, at: pd.DataFrame, y: np.ndarray, colour: str, label: str, fmt: str = "+.3f") -> None:
     """Median dots with 50 % and 90 % intervals, the median also written in the right margin."""
     ax.hlines(y, at[0.05], at[0.95], color=colour, linewidth=1.2)
     ax.hlines(y, at[0.25], at[0.75], color=colour, linewidth=4)
     ax.plot(at[0.5], y, "o", color="white", markeredgecolor=colour, label=label)
     for value, row in zip(at[0.5], y, strict=True):
         ax.annotate(
-            f"{value:+.3f}",
+            f"{value:{fmt}}",
             (1.0, row),
             xycoords=("axes fraction", "data"),
             xytext=(4, 0),

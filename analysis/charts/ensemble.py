@@ -15,10 +15,12 @@ import pandas as pd
 from matplotlib.colors import TwoSlopeNorm
 from matplotlib.figure import Figure
 from matplotlib.lines import Line2D
+from matplotlib.ticker import FormatStrFormatter
 
 from analysis import style
 from analysis.charts.bands import banded_line, legend_entries, quantiles
 from analysis.charts.options import ChartOptions, snapshot_dates
+from model.files import InputError
 
 Tables = dict[str, pd.DataFrame]
 
@@ -38,7 +40,7 @@ def power_shares(meta: dict[str, Any], tables: Tables, options: ChartOptions) ->
         colour = style.actor_colour(code, codes)
         banded_line(level, sorted(rows.date.unique()), quantiles(rows, ["date"], "percent"), colour, code, bands)
         banded_line(change, sorted(rows.date.unique()), quantiles(rows, ["date"], "change"), colour, code, bands)
-    level.set_ylabel("Share of the set's capability (%)")
+    level.set_ylabel(style.share_label(meta))
     level.set_ylim(bottom=0)
     level.set_title("Power share")
     change.axhline(0, color="grey", linewidth=0.8)
@@ -91,7 +93,7 @@ def bloc_power(meta: dict[str, Any], tables: Tables, options: ChartOptions) -> F
     for date, text in changes:
         ax.axvline(date, color="black", linewidth=0.8, linestyle=":")
         ax.annotate(text, (date, 98), rotation=90, va="top", ha="right", fontsize=7)
-    ax.set_ylabel("Share of the set's capability (%)")
+    ax.set_ylabel(style.share_label(meta, "Share of the set's power"))
     ax.set_ylim(0, 100)
     style.date_axis(ax)
     ax.legend(loc="lower left", frameon=True, fontsize=9)
@@ -108,6 +110,184 @@ def modal_changes(traj: pd.DataFrame) -> list[tuple[Any, str]]:
         for date in series.index[1:][series.diff().iloc[1:].ne(0).to_numpy()]:
             changes.append((date, f"{actor} → bloc {int(series[date])}"))
     return changes
+
+
+SAFETY_COLUMNS = 6  # small multiples per row before the actors wrap onto another pair of rows
+REACH = 0.01  # a probability within this of 0 or 1 is "not within reach": its wiggles are rounding, not effects
+NOISE_LABEL = "one year of alignment noise: s.d. of the flip's energy change (median)"
+
+
+def switch_chances(traj: pd.DataFrame) -> pd.DataFrame:
+    """The trajectories with ``start_bloc`` (each world's bloc at step 0) and ``switch``, the chance (%) of being
+    in the other bloc: p_bloc1 for a state that started in bloc 0, 1 − p_bloc1 for one that started in bloc 1."""
+    start = traj.loc[traj.step == 0, ["replicate", "actor", "bloc"]].rename(columns={"bloc": "start_bloc"})
+    out = traj.merge(start, on=["replicate", "actor"], how="left")
+    out["switch"] = 100 * np.where(out["start_bloc"] == 1, 1 - out["p_bloc1"], out["p_bloc1"])
+    return out
+
+
+def within_reach(traj: pd.DataFrame) -> bool:
+    """Whether any state, in any world and year, has a membership probability more than ``REACH`` from 0 and 1."""
+    p = traj["p_bloc1"].dropna().to_numpy()
+    return bool(p.size) and bool(np.minimum(p, 1 - p).max() > REACH)
+
+
+def anchor_actors(traj: pd.DataFrame) -> set[str]:
+    """The start's largest power in each world: bloc 0 is its side, so its p_bloc1 is 0 by construction."""
+    start = traj[traj.step == 0]
+    return set(start.loc[start.groupby("replicate")["power_share"].idxmax(), "actor"])
+
+
+def flip_noise(meta: dict[str, Any], tables: Tables) -> pd.DataFrame | None:
+    """How much one year of alignment noise typically moves the energy of each state's flip (replicate, step, date,
+    actor, scale), from the tables; None when the manifest does not give the noise parameters.
+
+    The noise on pair i-j has s.d. sd × (1 + boost × (1 − the less stable side's stability)) × (1 − A_ij²) per
+    sqrt(year), and moves the landscape energy by s_i s_j times that; k's flip changes the status of every pair
+    k-j, so its energy change has s.d. sqrt(sum over j of (s_k s_j noise_kj)²): the scale against which the
+    membership probabilities weigh k's flip cost (at ``blocs.temperature`` = 1 year).
+    """
+    noise = ((meta.get("parameters") or {}).get("mechanisms") or {}).get("noise") or {}
+    traj, align = tables["trajectories"], tables.get("alignment")
+    if "sd" not in noise or align is None or "stability" not in traj:
+        return None
+    keys = ["replicate", "step"]
+    states = traj[[*keys, "actor", "power_share", "stability"]]
+    pairs = align[[*keys, "date", "actor_a", "actor_b", "alignment"]]
+    for side in ("a", "b"):
+        named = states.rename(columns={"actor": f"actor_{side}", "power_share": f"s_{side}", "stability": f"q_{side}"})
+        pairs = pairs.merge(named, on=[*keys, f"actor_{side}"])
+    weakest = np.minimum(pairs["q_a"], pairs["q_b"])
+    sd = noise["sd"] * (1 + noise.get("instability_boost", 0.0) * (1 - weakest)) * (1 - pairs["alignment"] ** 2)
+    term = (pairs["s_a"] * pairs["s_b"] * sd) ** 2
+    both = pd.concat(
+        [pairs[[*keys, "date"]].assign(actor=pairs[f"actor_{side}"], term=term) for side in ("a", "b")],
+        ignore_index=True,
+    )
+    out = both.groupby([*keys, "date", "actor"], as_index=False)["term"].sum()
+    return out.assign(scale=np.sqrt(out.pop("term")))
+
+
+def year_step(dates: list[Any], ticks: int = 4) -> int:
+    """A year-tick step that puts at most ``ticks`` labels on a narrow panel."""
+    span = (pd.Timestamp(dates[-1]) - pd.Timestamp(dates[0])).days / 365.25
+    return next(s for s in (1, 2, 4, 5, 10, 20, 50, 100) if span / s <= ticks)
+
+
+def percent(value: float) -> str:
+    """A chance as a reader takes it in: 0.1 % steps, and '< 0.1 %' rather than a rounding residue like 2e-07 %."""
+    return "< 0.1 %" if value < 0.05 else f"{value:.1f} %"
+
+
+def median_band(ax: Any, q: pd.DataFrame, colour: str, label: str, bands: bool) -> None:
+    """The median over worlds and, when there are several, the band holding 90 % of them (5–95 %)."""
+    if bands:
+        ax.fill_between(q["date"], q[0.05], q[0.95], color=colour, alpha=0.22, linewidth=0)
+    ax.plot(q["date"], q[0.5], color=colour, linewidth=2, label=label)
+
+
+def bloc_safety(meta: dict[str, Any], tables: Tables, options: ChartOptions) -> Figure:
+    """How close each state is to switching bloc: its chance of being in the other bloc than at the start
+    (top row) and the energy it would take to switch alone, against the noise scale (bottom row)."""
+    if "p_bloc1" not in tables["trajectories"].columns:
+        raise InputError("--chart", "bloc_safety", "a results folder that records bloc safety (rerun it: p_bloc1)")
+    traj = switch_chances(tables["trajectories"])
+    codes = meta["actors"]
+    bands = meta["replicates"] > 1
+    anchors, noise = anchor_actors(traj), flip_noise(meta, tables)
+    cols = min(SAFETY_COLUMNS, len(codes))
+    blocks = -(-len(codes) // cols)
+    height = 2.4 + 5.0 * blocks
+    fig, axes = style.figure(2.9 * cols + 1.6, height, nrows=2 * blocks, ncols=cols, squeeze=False)
+    step = year_step(sorted(traj["date"].unique()))
+    for k, code in enumerate(codes):
+        chance, cost = axes[2 * (k // cols), k % cols], axes[2 * (k // cols) + 1, k % cols]
+        rows = traj[traj.actor == code]
+        colour = style.actor_colour(code, codes)
+        median_band(chance, quantiles(rows, ["date"], "switch"), colour, code, bands)
+        median_band(cost, quantiles(rows, ["date"], "flip_cost"), colour, code, bands)
+        if noise is not None:
+            scale = noise[noise.actor == code].groupby("date")["scale"].median()
+            cost.plot(scale.index, scale.to_numpy(), color="#555555", linewidth=1, linestyle="--", label=NOISE_LABEL)
+        chance.set_title(code, color=colour, fontweight="bold")
+        chance.axhline(50, color=style.REFERENCE, linewidth=0.6, linestyle=":")
+        chance.set_ylim(-4, 104)
+        chance.set_yticks([0, 25, 50, 75, 100])
+        if code in anchors:
+            note = "the start's largest power:\nits side defines bloc 0,\nso 0 % by construction"
+        else:
+            note = f"highest in any world\nand year: {percent(rows['switch'].max())}"
+        chance.text(0.5, 0.75, note, transform=chance.transAxes, ha="center", va="center", fontsize=8, color="#555555")
+        cost.set_ylim(bottom=0)
+        cost.yaxis.set_major_formatter(FormatStrFormatter("%.2g"))
+        for ax in (chance, cost):
+            style.date_axis(ax, step)
+        chance.set_xlabel("")
+        if k // cols < blocks - 1:
+            cost.set_xlabel("")  # it would run into the titles of the next row of states
+        if k % cols == 0:
+            chance.set_ylabel("Chance of being in the other\nbloc than at the start (%)")
+            cost.set_ylabel("Flip cost (landscape energy,\npower-share² × alignment)")
+    hide_unused(axes, len(codes), cols)
+    median = "median over worlds" if bands else "the one world"
+    handles = [Line2D([], [], color="black", linewidth=2, label=f"{median} (in each state's colour)")]
+    if bands:
+        handles.append(mpatches.Patch(color="black", alpha=0.22, label="90 % of worlds (5–95 %)"))
+    if noise is not None:
+        handles.append(Line2D([], [], color="#555555", linewidth=1, linestyle="--", label=NOISE_LABEL))
+    inch = 1 / height
+    fig.legend(
+        handles=handles, loc="lower center", bbox_to_anchor=(0.5, 0.42 * inch), ncols=len(handles), frameon=False
+    )
+    temperature = ((meta.get("parameters") or {}).get("blocs") or {}).get("temperature", 1.0)
+    years = f"{temperature:g} year{'s' * (temperature != 1)}"
+    fig.text(
+        0.5,
+        0.2 * inch,
+        f"Chance: the weight of every split of the states into two blocs, each weighed by how likely {years} of "
+        "alignment noise is to close its energy lead over the best split. Flip cost: the energy rise if the state "
+        "alone switched side (each panel has its own scale).",
+        ha="center",
+        va="bottom",
+        fontsize=8,
+        color="#333333",
+        wrap=True,
+    )
+    reach = within_reach(traj)
+    if not reach:
+        caveat = fig.text(
+            0.5,
+            1 - 0.95 * inch,
+            f"No state comes within reach of switching: every probability stays within {100 * REACH:g} % of 0 "
+            "or 100 % in every world and year.",
+            ha="center",
+            va="center",
+            fontsize=10,
+            fontweight="bold",
+            color="#333333",
+            bbox={"boxstyle": "round,pad=0.35", "facecolor": "#F2F2F2", "edgecolor": "#BBBBBB"},
+        )
+    title = "How close each state is to switching bloc"
+    style.finish(fig, meta, title, tight=False)
+    lines = style.heading(fig, meta, title).count("\n") + 1
+    if not reach:
+        caveat.set_y(1 - (0.42 + 0.22 * lines) * inch)
+    left = 1.1 / fig.get_figwidth()
+    fig.subplots_adjust(
+        left=left,
+        right=0.99,
+        top=1 - (0.6 + 0.22 * lines + 0.4 * (not reach)) * inch,
+        bottom=1.35 * inch,
+        hspace=0.36,
+        wspace=0.32,
+    )
+    return fig
+
+
+def hide_unused(axes: np.ndarray, used: int, cols: int) -> None:
+    for k in range(used, axes.shape[0] // 2 * cols):
+        axes[2 * (k // cols), k % cols].set_visible(False)
+        axes[2 * (k // cols) + 1, k % cols].set_visible(False)
 
 
 def alignment_matrix(frame: pd.DataFrame, codes: list[str]) -> np.ndarray:
@@ -214,7 +394,8 @@ def network(meta: dict[str, Any], tables: Tables, options: ChartOptions) -> Figu
     dates = snapshot_dates(align["date"], options.dates)
     angle = np.pi / 2 - 2 * np.pi * np.arange(len(codes)) / len(codes)
     pos = {c: (np.cos(a), np.sin(a)) for c, a in zip(codes, angle, strict=True)}
-    fig, axes = style.figure(5.2 * len(dates), 5.8, ncols=len(dates), squeeze=False)
+    fig, axes = style.figure(5.2 * len(dates), 6.3, ncols=len(dates), squeeze=False)
+    index = style.index_name(style.power_index(meta))
     for ax, date in zip(axes[0], dates, strict=True):
         ties = align[align.date == date].groupby(["actor_a", "actor_b"], as_index=False)["alignment"].median()
         now = traj[traj.date == date]
@@ -225,11 +406,12 @@ def network(meta: dict[str, Any], tables: Tables, options: ChartOptions) -> Figu
     legend = [
         Line2D([], [], color=style.POSITIVE, linewidth=4, label="positive alignment (width = strength)"),
         Line2D([], [], color=style.NEGATIVE, linewidth=4, label="negative alignment"),
-        mpatches.Patch(color=style.BLOC_COLOURS[0], label="bloc 0 (node size = power share)"),
+        mpatches.Patch(color=style.BLOC_COLOURS[0], label=f"bloc 0 (node size = power share, {index})"),
         mpatches.Patch(color=style.BLOC_COLOURS[1], label="bloc 1"),
     ]
     fig.legend(handles=legend, loc="lower center", bbox_to_anchor=(0.5, 0.03), ncol=4, frameon=False, fontsize=9)
     style.finish(fig, meta, "Signed alignment network (median over worlds; most common bloc)", bottom=0.1)
+    fig.subplots_adjust(top=1 - 1.2 / fig.get_figheight())  # tight_layout leaves the dates under the subtitle
     return fig
 
 
@@ -268,6 +450,10 @@ def network_panel(
 CHARTS = {
     "power_shares": (power_shares, "power share of each state over time, median with 50 %/90 % bands"),
     "bloc_power": (bloc_power, "power of the two landscape blocs over time (stacked), membership changes marked"),
+    "bloc_safety": (
+        bloc_safety,
+        "how close each state is to switching bloc: its chance of the other bloc, and its flip cost against noise",
+    ),
     "alignment_heatmaps": (
         alignment_heatmaps,
         "alignment matrix at chosen dates (default: start, middle, end)",

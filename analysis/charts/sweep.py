@@ -65,14 +65,18 @@ def sensitivity(meta: dict[str, Any], tables: Tables, options: ChartOptions) -> 
     return fig
 
 
-def outcome_label(name: str) -> tuple[str, float]:
-    """An outcome's axis label with its unit, and the factor that puts its values in that unit."""
+def outcome_label(name: str, index: str | None = None) -> tuple[str, float]:
+    """An outcome's axis label with its unit, and the factor that puts its values in that unit.
+
+    ``index``, the power index's name ('economic–military index'), joins the unit of power shares.
+    """
+    on = f", {index}" if index else ""
     if name.startswith("share_"):
-        return f"{name.removeprefix('share_')} power share (%)", 100.0
+        return f"{name.removeprefix('share_')} power share (%{on})", 100.0
     if name.startswith("alignment_"):
         return f"{name.removeprefix('alignment_').replace('-', '–')} alignment (−1 hostile … +1 allied)", 1.0
     if name == "bloc_power_0":
-        return "Power share of bloc 0 (%)", 100.0
+        return f"Power share of bloc 0 (%{on})", 100.0
     if name.startswith("bloc_"):
         return f"{name.removeprefix('bloc_')}'s bloc (0 = the start's largest power's, 1 = the other)", 1.0
     if name == "polarity":
@@ -152,7 +156,7 @@ def outcome_by_parameter(meta: dict[str, Any], tables: Tables, options: ChartOpt
     """Small multiples of the outcome against each parameter: the shape of each response at a glance."""
     runs = tables["runs"]
     outcome, params = chosen_outcome(meta, runs, options), chosen_params(meta, options)
-    label, factor = outcome_label(outcome)
+    label, factor = outcome_label(outcome, style.index_name(style.power_index(meta)))
     grid = meta["design"]["sampler"] == "grid"
     cols = min(3, len(params))
     rows = -(-len(params) // cols)
@@ -206,7 +210,7 @@ def outcome_heatmap(meta: dict[str, Any], tables: Tables, options: ChartOptions)
     runs = tables["runs"]
     outcome = chosen_outcome(meta, runs, options)
     (px, py), grid = heatmap_params(meta, options), meta["design"]["sampler"] == "grid"
-    label, factor = outcome_label(outcome)
+    label, factor = outcome_label(outcome, style.index_name(style.power_index(meta)))
     x, y = binned(runs[px], swept(meta)[px], grid), binned(runs[py], swept(meta)[py], grid)
     frame = pd.DataFrame({"x": x.of_run, "y": y.of_run, "value": runs[outcome].to_numpy() * factor})
     cells = frame.groupby(["y", "x"])["value"].mean().unstack().reindex(index=y.centres, columns=x.centres)
