@@ -7,8 +7,8 @@ and infrastructure, minus what sanctions and crises block; part of the blocked t
 to the exporter's open markets, but a buyer's own cut (``trade_cut``) is not. Energy deals add
 flows on top. Real output is potential output plus the value added by trade above what gravity
 alone would give. Potential grows at the IMF WEO forecast of the start's spring (plus a
-per-world offset), slowed by instability below the state's usual level in the data, by
-sanctions pressure beyond the start's, hit by shocks and raised by investment.
+per-world offset), moved by stability away from its level in the data (slower below it, faster
+above it), slowed by sanctions pressure beyond the start's, hit by shocks and raised by investment.
 """
 
 from __future__ import annotations

@@ -90,7 +90,7 @@ class Economy(Strict):
     diversion: float = Field(0.5, ge=0, le=1, description="share of sanctioned trade redirected to open partners")
     trade_gain: float = Field(0.3, ge=0, le=2, description="GDP gained per USD of trade above expectation")
     instability_drag: float = Field(
-        0.05, ge=0, le=1, description="growth lost per year per unit of stability below the actor data's level"
+        0.05, ge=0, le=1, description="growth change per year per unit of stability away from the actor data's level"
     )
     sanctions_drag: float = Field(
         0.04, ge=0, le=1, description="growth lost per year per unit of sanctions pressure beyond the start's"
@@ -121,7 +121,7 @@ class Military(Strict):
 
 
 class Power(Strict):
-    """Which power index, and the headline index's weights (see ``model.power`` and ODD §3.3.7)."""
+    """Which power index, and the headline index's weights (see ``model.power`` and ODD §3.3.13)."""
 
     index: Literal["economic_military", "cinc", "net_resources"] = "economic_military"
     gdp_mer: float = Field(0.25, ge=0, le=10, description="headline weight of GDP at market exchange rates")

@@ -421,7 +421,8 @@ class World(mesa.Model):
         self.energy_flow = fx.energy_flow * (1.0 - self.blocked) * (1.0 - cut)
         scale = economy.gravity(self.gdp, self.gdp0, p["economy.gravity_exponent"])
         target = (
-            self.trade_calibration * self.trade_target(scale, fx.trade_boost, cut, self.alignment) + self.energy_flow
+            self.trade_calibration * self.trade_target(scale, fx.trade_boost, cut, self.alignment, self.blocked)
+            + self.energy_flow
         )
         pull = 1.0 - np.exp(-p["economy.trade_adjustment"] * dt)[:, None, None]
         self.trade = self.trade + pull * (target - self.trade)
@@ -439,16 +440,18 @@ class World(mesa.Model):
             p["economy.sanctions_drag"],
         )
         self.potential = economy.potential_growth(self.potential, rate, fx.output_loss, fx.output_gain, dt)
-        rest = self.trade_calibration * self.trade_target(scale, self.zero_links, self.zero_links, self.alignment0)
+        zero = self.zero_links
+        rest = self.trade_calibration * self.trade_target(scale, zero, zero, self.alignment0, self.blocked0)
         self.rest_trade = self.rest_trade + pull * (rest - self.rest_trade)
         expected = economy.trade_volume(self.rest_trade)
         self.gdp = economy.output(self.potential, self.trade, expected, p["economy.trade_gain"])
         self.gdp_ppp = self.gdp * self.ppp_ratio
         self.gdp_mer = self.gdp * np.exp(self.exchange_drift * (self.t + 1) * dt)
 
-    def trade_target(self, scale: np.ndarray, boost: np.ndarray, cut: np.ndarray, alignment: np.ndarray) -> np.ndarray:
-        """Where trade is heading (W, N, N) at this alignment, with these agreements and cuts, under
-        the barriers in force now."""
+    def trade_target(
+        self, scale: np.ndarray, boost: np.ndarray, cut: np.ndarray, alignment: np.ndarray, blocked: np.ndarray
+    ) -> np.ndarray:
+        """Where trade is heading (W, N, N) at this alignment, with these agreements, cuts and barriers."""
         p = self.p
         return economy.trade_target(
             self.open_trade,
@@ -456,7 +459,7 @@ class World(mesa.Model):
             alignment,
             self.alignment0,
             boost,
-            self.blocked,
+            blocked,
             cut,
             p["economy.alignment_elasticity"],
             p["economy.agreement_elasticity"],
@@ -476,10 +479,11 @@ class World(mesa.Model):
         self.coalition0 = economy.coalition(self.sanctions0, zero, zero, compliance)  # priced into the forecast
         self.pressure = np.zeros_like(self.gdp0)
         self.open_trade = self.trade0 / np.maximum(1.0 - self.blocked, 0.05)
-        start = self.trade_target(np.ones_like(zero), zero, zero, self.alignment0)
+        self.blocked0 = self.blocked  # the barriers of the start, which its trade already reflects
+        start = self.trade_target(np.ones_like(zero), zero, zero, self.alignment0, self.blocked0)
         self.trade_calibration = np.divide(self.trade0, start, out=np.ones_like(zero), where=start > 0)
         self.zero_links = zero
-        self.rest_trade = self.trade0.copy()  # trade had nothing changed but the economies' size
+        self.rest_trade = self.trade0.copy()  # trade had nothing changed but the economies' size (start barriers)
 
     def update_military(self, fx: Effects) -> None:
         p = self.p
@@ -589,7 +593,7 @@ class World(mesa.Model):
 
     def pair_noise(self) -> np.ndarray:
         """How far ``blocs.temperature`` years of noise typically move each pair from here (W, P):
-        the scale of the bloc membership probabilities (ODD §3.3.9).
+        the scale of the bloc membership probabilities (ODD §3.3.14).
 
         The noise s.d. is read whether or not noise is switched on, so the probabilities say how
         close a state is to switching even in a noiseless run.

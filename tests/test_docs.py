@@ -90,13 +90,20 @@ def test_odd_numbers_are_what_the_model_gives() -> None:
         timeout=600,
     )
     assert done.returncode == 0, done.stderr
-    odd = (ROOT / "docs" / "ODD.md").read_text()
-    assert "| difference, pp | +0.91 | +1.13 | **+2.23** | −2.14 | −2.13 |" in odd
-    assert "difference    +0.91  +1.13  +2.23  -2.14  -2.13" in done.stdout
-    assert "no pair moves by more than 0.004" in odd and "over ten years 0.0038" in done.stdout
-    assert "about 0.2 pp in the mean" in odd and "from the baseline: 0.20 pp" in done.stdout
-    assert "bloc switch: True" not in done.stdout  # "blocs are static in the named scenarios"
-    assert "half-life 1.73 yr, left after 3 years 30%" in done.stdout and "down to about 30 %" in odd
+    odd, out = (ROOT / "docs" / "ODD.md").read_text(), done.stdout
+    assert "| difference, pp | −0.02 | +0.36 | −0.61 | **+1.16** | −0.89 |" in odd
+    assert "headline - one-year, pp      -0.02  +0.36  -0.61  +1.16  -0.89" in out
+    assert "| difference, pp | +0.88 | +1.29 | +2.02 | −1.87 | **−2.32** |" in odd
+    assert "CINC index - CINC, pp        +0.88  +1.29  +2.02  -1.87  -2.32" in out
+    assert "no pair moves by more than 0.004" in odd and "over ten years 0.0039" in out
+    assert "raises India's change by 0.76 pp" in odd and "from the baseline: 0.76 pp" in out
+    assert "`russia-isolated` lowers Russia's by 0.63" in odd and "'RUS': -0.63, 'USA': 0.33}  largest 0.63" in out
+    assert "by 3.00 % (trade inside the set only); with the default drag by\n13.17 %" in odd
+    assert "RUS GDP -3.00 % with sanctions_drag 0, -13.17 % with the default" in out
+    assert "bloc switch: True" not in out
+    assert "ever has |p_bloc1 − bloc| above 0.000" in odd and "among actors with shares > 0.05: 0.000" in out
+    assert "67 % after one year, 35 % after three, 19 % after ten and 18 % in the long run" in odd
+    assert "stepped: left after 1 year 67%, 3 years 35%, 10 years 19%, 50 years 18%" in out
 
 
 def test_readme_balance_of_power_table_is_what_the_model_gives() -> None:
