@@ -14,6 +14,8 @@ import contextlib
 import logging
 import multiprocessing
 import os
+import select
+import sys
 import threading
 import time
 from collections.abc import Callable, Iterable, Iterator
@@ -29,11 +31,13 @@ from analysis.outcomes import run_outcomes
 from analysis.tables import history_tables
 from model.files import InputError
 from model.scenario import Scenario
-from model.world import World, world_seed
+from model.world import NonFiniteState, World, world_seed
 
 DEFAULT_CHUNK = 500
 IN_FLIGHT_PER_WORKER = 2  # enough to keep a worker busy; more would only hold memory
 DASK_CONNECT_SECONDS = 5
+WATCH_SECONDS = 0.5  # how often a worker looks for its parent where it cannot be told at once
+ORPHAN_EXIT = 70  # exit status of a worker that ended itself because the run's process was gone
 
 
 @dataclass(frozen=True)
@@ -57,8 +61,13 @@ class Chunk:
 def simulate(chunk: Chunk) -> dict[str, pd.DataFrame]:
     """Run one chunk and return its tables: ``runs`` (outcome summaries) and/or the history tables."""
     seeds = [world_seed(chunk.seed, int(r)) for r in chunk.replicates]
-    world = World(chunk.scenario, seeds, chunk.values, record_contributions=chunk.tables)
-    world.run()
+    try:
+        world = World(chunk.scenario, seeds, chunk.values, record_contributions=chunk.tables)
+        world.run()
+    except NonFiniteState as exc:  # name the world as the user knows it: its replicate (and point)
+        replicate = int(chunk.replicates[int(exc.world)])
+        point = "" if chunk.points is None else f" (point {int(chunk.points[int(exc.world)])})"
+        raise exc.naming(f"{replicate}{point}") from None
     out: dict[str, pd.DataFrame] = {}
     if chunk.outcomes:
         runs = run_outcomes(world)
@@ -145,7 +154,9 @@ def executor(workers: int = 1, dask: str | None = None, chunks: int | None = Non
     elif workers == 1:
         yield Executor()
     else:
-        with ProcessPoolExecutor(workers, mp_context=pool_context(), initializer=_exit_with_parent) as pool:
+        with ProcessPoolExecutor(
+            workers, mp_context=pool_context(), initializer=_start_worker, initargs=(os.getpid(),)
+        ) as pool:
 
             def next_done(futures: set[Future]) -> set[Future]:
                 return wait(futures, return_when=FIRST_COMPLETED).done
@@ -167,19 +178,91 @@ def pool_context() -> multiprocessing.context.BaseContext:
     return context
 
 
-def _exit_with_parent() -> None:
-    """Pool workers end themselves once orphaned: a parent killed by SIGKILL cannot stop them.
+# Workers end with the run's process, even when it is killed outright (SIGKILL, the OOM killer),
+# which gives it no chance to stop them. prctl(PR_SET_PDEATHSIG) cannot do it: a forkserver's
+# children have the forkserver as parent, and the forkserver stays up as long as any of its
+# children holds the pipe it watches, so neither a worker's parent nor that pipe ever changes.
+# Instead every worker (and the forkserver) watches the run's process by pid: a pidfd becomes
+# readable the moment that process exits, even before its caller reaps it; without pidfds the
+# watch polls every WATCH_SECONDS. The multiprocessing resource tracker ends by itself once the
+# last process holding its pipe (the run's process, the workers) is gone.
+#
+# Workers, and the forkserver they fork from, also point their stdin, stdout and stderr at
+# /dev/null, so a caller reading the run's pipes sees them close when the run's process ends.
+# (Their errors travel back as exceptions, not as text.) The resource tracker is started by the
+# standard library with the run's stdio and keeps it until it exits, right after the workers.
 
-    (Their parent is this process, or the forkserver, which ends when this process does.)
-    """
-    parent = os.getppid()
+
+def _start_worker(parent: int) -> None:
+    """Pool worker initializer: detach from the caller's stdio and end when ``parent`` does."""
+    _detach_stdio()
+    _exit_when_gone(parent)
+
+
+def _detach_stdio() -> None:
+    """Point file descriptors 0, 1 and 2 at /dev/null."""
+    for stream in (sys.stdout, sys.stderr):
+        with contextlib.suppress(Exception):
+            stream.flush()
+    null = os.open(os.devnull, os.O_RDWR)
+    try:
+        for fd in (0, 1, 2):
+            os.dup2(null, fd)
+    finally:
+        if null > 2:
+            os.close(null)
+
+
+def _exit_when_gone(pid: int) -> None:
+    """End this process (``os._exit``) from a daemon thread as soon as process ``pid`` has exited."""
+    try:
+        handle: int | None = os.pidfd_open(pid)
+    except ProcessLookupError:
+        os._exit(ORPHAN_EXIT)
+    except (AttributeError, OSError):  # not Linux, an old kernel or a sandbox without pidfds
+        handle = None
+    direct = os.getppid() == pid
 
     def watch() -> None:
-        while os.getppid() == parent:
-            time.sleep(1.0)
-        os._exit(1)
+        if handle is not None:
+            exited = select.poll()
+            exited.register(handle, select.POLLIN)
+            while not exited.poll():
+                pass
+        else:
+            while _alive(pid) and not (direct and os.getppid() != pid):
+                time.sleep(WATCH_SECONDS)
+        os._exit(ORPHAN_EXIT)
 
-    threading.Thread(target=watch, daemon=True).start()
+    threading.Thread(target=watch, name="powershift-exit-with-parent", daemon=True).start()
+
+
+def _alive(pid: int) -> bool:
+    """Whether process ``pid`` still runs (a zombie, exited but not yet reaped, does not)."""
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:  # the pid now belongs to another user's process
+        return False
+    try:
+        with open(f"/proc/{pid}/stat", "rb") as stat:
+            state = stat.read().rsplit(b")", 1)[1].split()[0]
+    except (OSError, IndexError):  # no /proc: trust kill
+        return True
+    return state not in (b"Z", b"X")
+
+
+def _in_forkserver() -> bool:
+    """Whether this process is a multiprocessing forkserver (importing this module as its preload)."""
+    return multiprocessing.parent_process() is None and any(
+        "multiprocessing.forkserver import main" in arg for arg in getattr(sys, "orig_argv", ())
+    )
+
+
+if _in_forkserver():  # its parent is the run's process, whose pool asked for this preload
+    _detach_stdio()
+    _exit_when_gone(os.getppid())
 
 
 @contextlib.contextmanager
@@ -197,6 +280,7 @@ def dask_client(address: str, workers: int) -> Iterator[Any]:
             silence_logs=logging.ERROR,
         )
         with cluster, Client(cluster) as client:
+            _guard_local_workers(client)
             yield client
         return
     try:
@@ -208,6 +292,27 @@ def dask_client(address: str, workers: int) -> Iterator[Any]:
         ) from None
     with client:
         yield client
+
+
+def _guard_local_workers(client: Any) -> None:
+    """Give a LocalCluster's workers what pool workers have: no hold on the caller's stdio, and an
+    end with the run's process. (distributed already ends a worker process once the pipe from its
+    parent, this process, closes; this watch does not depend on it.) Never for a remote scheduler's
+    workers: they are not this run's to end."""
+    from distributed.diagnostics.plugin import WorkerPlugin
+
+    class ExitWithRun(WorkerPlugin):
+        name = "powershift-exit-with-run"
+
+        def __init__(self, parent: int) -> None:
+            self.parent = parent
+
+        def setup(self, worker: Any) -> None:
+            _detach_stdio()
+            _exit_when_gone(self.parent)
+
+    register = getattr(client, "register_plugin", None) or client.register_worker_plugin
+    register(ExitWithRun(os.getpid()))
 
 
 def dask_executor(client: Any) -> Executor:

@@ -57,6 +57,27 @@ METRIC_SERIES = (
 )
 
 
+class NonFiniteState(InputError, ValueError):
+    """A world's state went NaN or infinite: the run stops (nothing is written) with one line
+    ``step S, world W: <variable> is not finite (NaN or inf)``; an InputError, since extreme
+    parameter values are what bring it about, so the command line exits with status 2.
+
+    ``world`` is the world's index in its batch; a caller that knows more about the world (its
+    replicate, its sweep point) passes it on with :meth:`naming`.
+    """
+
+    def __init__(self, step: int, world: int | str, variable: str) -> None:
+        self.step, self.world, self.variable = step, world, variable
+        super().__init__(f"step {step}, world {world}", variable, "a finite value (not NaN or inf)")
+        Exception.__init__(self, f"step {step}, world {world}: {variable} is not finite (NaN or inf)")
+
+    def naming(self, world: int | str) -> NonFiniteState:
+        return NonFiniteState(self.step, world, self.variable)
+
+    def __reduce__(self) -> tuple[type, tuple[int, int | str, str]]:  # raised in pool and Dask workers
+        return NonFiniteState, (self.step, self.world, self.variable)
+
+
 def world_seed(seed: int, replicate: int) -> np.random.SeedSequence:
     """The seed of replicate r of a run: the same whichever batch or worker runs it."""
     return np.random.SeedSequence(entropy=seed, spawn_key=(replicate,))
@@ -318,18 +339,21 @@ class World(mesa.Model):
         """Advance every world one step, in the order of the process overview (docs/ODD.md §1.3)."""
         if self.t >= self.horizon:
             raise RuntimeError("the scenario's horizon is reached")
-        fx = self.fire_events()
-        self.update_policies(fx)
-        self.forces = mechanisms.compute_forces(self)
-        self.intent_terms = np.zeros((len(mechanisms.INTENT), self.worlds, self.n, self.n))
-        self.agents.do("decide")
-        parts, factor = self.move_alignment(fx)
-        self.update_ties(fx)
-        self.update_economy(fx)
-        self.update_military(fx)
-        self.t += 1
-        self._measure()
-        self._record(parts, self.event_parts * factor)
+        # A state going NaN or inf is reported once, by check_finite (in _record), as one line
+        # naming it: not also as numpy's warnings from the arithmetic on the way there.
+        with np.errstate(divide="ignore", over="ignore", invalid="ignore"):
+            fx = self.fire_events()
+            self.update_policies(fx)
+            self.forces = mechanisms.compute_forces(self)
+            self.intent_terms = np.zeros((len(mechanisms.INTENT), self.worlds, self.n, self.n))
+            self.agents.do("decide")
+            parts, factor = self.move_alignment(fx)
+            self.update_ties(fx)
+            self.update_economy(fx)
+            self.update_military(fx)
+            self.t += 1
+            self._measure()
+            self._record(parts, self.event_parts * factor)
 
     def fire_events(self) -> Effects:
         """Fire this step's events and add the effects of every active one.
@@ -540,7 +564,32 @@ class World(mesa.Model):
         self.capability = power.capability(self.power_index, self.components, self.power_weights, data.nuclear, bonus)
         self.index_shares = power.power_shares(self.capability)
 
+    def check_finite(self) -> None:
+        """Raise NonFiniteState if any world's state is NaN or infinite, naming the first variable
+        in the order the step updates them (so the cause, not what it spread to), and in it the
+        first world and the state or dyad.
+
+        One ``isfinite`` pass over a few state arrays a step: what the step reads next and what
+        is recorded derive from these.
+        """
+        for name, x in (
+            ("alignment", self.alignment),
+            ("trade", self.trade),
+            ("stability", self.stability),
+            ("gdp", self.gdp_mer),
+            ("gdp_ppp", self.gdp_ppp),
+            ("milex", self.milex),
+            ("military_stock", self.stock),
+            ("capability", self.capability),
+            ("power_share", self.index_shares),
+        ):
+            if not np.isfinite(x).all():
+                where = np.argwhere(~np.isfinite(x))[0]
+                who = "-".join(self.codes[k] for k in where[1:])
+                raise NonFiniteState(self.t, int(where[0]), f"{name} of {who}")
+
     def _record(self, contributions: np.ndarray, event_contributions: np.ndarray) -> None:
+        self.check_finite()
         h, i, j = self.history, *self.pairs
         sides, energy = blocs.global_minimum(self.index_shares, self.alignment)
         anchor_side = sides[np.arange(self.worlds), self.bloc_anchor]
