@@ -15,9 +15,38 @@ import sys
 from pathlib import Path
 from typing import Any
 
-from model.files import InputError
+from model.files import InputError, check_seed
 
 RESULTS_ROOT = Path("results")
+
+
+class Parser(argparse.ArgumentParser):
+    """argparse that reports a bad command line as one line, ``run.py COMMAND: message``, with status 2.
+
+    ``--help`` is untouched. Subcommand parsers are of this class too (argparse makes them so).
+    """
+
+    argv: list[str] = []  # set on the top parser: the command line being parsed
+
+    def error(self, message: str) -> None:  # type: ignore[override]
+        prog = self.prog
+        commands = [a for a in self._actions if isinstance(a, argparse._SubParsersAction)]
+        named = [arg for arg in self.argv if commands and arg in commands[0].choices][:1]
+        if named and message.startswith("unrecognized arguments"):
+            prog = f"{prog} {named[0]}"  # argparse reports these from the top parser
+        self.exit(2, f"{prog}: {' '.join(message.split())} (see '{prog} --help')\n")
+
+
+def check_options(args: argparse.Namespace) -> None:
+    """Counts and seeds, checked before anything runs or any folder is made."""
+    if getattr(args, "seed", None) is not None:
+        check_seed(args.seed)
+    replicates = getattr(args, "replicates", None)
+    if replicates is not None and replicates < 1:
+        raise InputError("--replicates", "replicates", f"at least 1 replicate, got {replicates}")
+    samples = getattr(args, "samples", None)
+    if samples is not None and samples < 1:
+        raise InputError("--samples", "samples", f"at least 1 sample, got {samples}")
 
 
 def command_list(args: argparse.Namespace) -> None:
@@ -220,8 +249,8 @@ def execution_options(command: argparse.ArgumentParser, default_workers: int) ->
     command.add_argument("--quiet", action="store_true", help="no progress bar")
 
 
-def parser() -> argparse.ArgumentParser:
-    main = argparse.ArgumentParser(prog="run.py", description=__doc__.splitlines()[0])
+def parser() -> Parser:
+    main = Parser(prog="run.py", description=__doc__.splitlines()[0])
     sub = main.add_subparsers(dest="command", required=True)
 
     sub.add_parser("list", help="list the named scenarios").set_defaults(func=command_list)
@@ -340,11 +369,18 @@ def parser() -> argparse.ArgumentParser:
 
 
 def main(argv: list[str] | None = None) -> int:
-    args = parser().parse_args(argv)
+    argv = sys.argv[1:] if argv is None else list(argv)
+    cli = parser()
+    cli.argv = argv
     try:
+        args = cli.parse_args(argv)
+    except SystemExit as exc:  # --help (0) or a bad command line (2, its one line already printed)
+        return exc.code if isinstance(exc.code, int) else int(exc.code is not None) * 2
+    try:
+        check_options(args)
         args.func(args)
     except InputError as exc:
-        print(str(exc), file=sys.stderr)
+        print(" ".join(str(exc).splitlines()), file=sys.stderr)
         return 2
     except KeyboardInterrupt:
         print("interrupted: nothing was half-written (a sweep keeps its finished chunks: --resume)", file=sys.stderr)

@@ -16,7 +16,7 @@ from typing import Any, Literal
 import numpy as np
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
-from model.files import InputError, first_error, read_mapping
+from model.files import MAX_SEED, InputError, first_error, read_mapping
 from model.scenario import Scenario, load_scenario
 from model.world import check_value_path
 
@@ -49,8 +49,8 @@ class SweepDesign(BaseModel):
     params: list[Param] = Field(min_length=1)
     sampler: Literal["grid", "lhs", "sobol", "morris"] = "lhs"
     samples: int | None = None
-    replicates: int = Field(default=5, ge=1, le=100_000)
-    seed: int = Field(default=0, ge=0)
+    replicates: int = Field(default=5, ge=1, le=100_000, strict=True)
+    seed: int = Field(default=0, ge=0, le=MAX_SEED, strict=True)
     years: float | None = None
     set: list[str] = []
     trajectories: bool = False

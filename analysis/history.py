@@ -25,7 +25,7 @@ import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from model import power
-from model.files import InputError, first_error, read_mapping
+from model.files import InputError, check_seed, first_error, read_mapping
 from model.record import YearlyRecord, load_record
 
 if TYPE_CHECKING:
@@ -312,6 +312,7 @@ def replay(calibration: dict[str, Any], replicates: int, seed: int, workers: int
     from analysis.ensemble import run_ensemble
     from model.scenario import load_scenario
 
+    check_seed(seed)
     overrides = tuple(f"{path}={value}" for path, value in calibration["values"].items())
     scenario = load_scenario(SCENARIO, overrides)
     return run_ensemble(scenario, replicates, seed, overrides=overrides, workers=workers, quiet=quiet)

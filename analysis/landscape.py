@@ -3,6 +3,12 @@
 Sizes come as ``actor,size``; propensities either as a square matrix (actor names as header
 row and first column, diagonal ignored) or as long rows ``actor_a,actor_b,propensity``. The
 matrix must be symmetric: landscape theory has one propensity per pair.
+
+Sizes lie in [0, MAX_SIZE] and propensities in [-MAX_PROPENSITY, MAX_PROPENSITY]: the energy is
+a sum of s_i * s_j * p_ij over up to MAX_ACTORS^2 pairs, which these bounds keep far inside double
+precision (at sizes of 1e308 it overflows to NaN). The search itself runs on sizes and
+propensities scaled to a largest value of 1 (the minima do not change under a positive scale), so
+its tolerance for ties is relative, and the energies are scaled back.
 """
 
 from __future__ import annotations
@@ -15,9 +21,11 @@ import numpy as np
 import pandas as pd
 
 from model.blocs import local_minima
-from model.files import InputError
+from model.files import InputError, plain
 
 MAX_ACTORS = 200
+MAX_SIZE = 1e12
+MAX_PROPENSITY = 1e6
 
 
 def read_csv(path: Path) -> pd.DataFrame:
@@ -31,13 +39,18 @@ def read_csv(path: Path) -> pd.DataFrame:
     return frame
 
 
-def number(value: Any, path: Path, field: str) -> float:
+def number(value: Any, path: Path, field: str, low: float, high: float) -> float:
+    """A finite number within [low, high] from a CSV cell, or one line naming the cell."""
+    if isinstance(value, bool):
+        raise InputError(path, field, f"a number, got {plain(value)}")
     try:
         x = float(value)
     except (TypeError, ValueError):
-        raise InputError(path, field, f"a number, got {value!r}") from None
+        raise InputError(path, field, f"a number, got {plain(value)}") from None
     if not math.isfinite(x):
-        raise InputError(path, field, f"a finite number, got {value!r}")
+        raise InputError(path, field, f"a finite number, got {plain(x)}")
+    if not low <= x <= high:
+        raise InputError(path, field, f"a number from {low:g} to {high:g}, got {plain(x)}")
     return x
 
 
@@ -50,9 +63,7 @@ def read_sizes(path: Path) -> dict[str, float]:
         actor = str(row["actor"]).strip()
         if actor in sizes:
             raise InputError(path, f"row {k + 2}.actor", f"each actor once ({actor!r} repeats)")
-        sizes[actor] = number(row["size"], path, f"row {k + 2}.size")
-        if sizes[actor] < 0:
-            raise InputError(path, f"row {k + 2}.size", "a size of at least 0")
+        sizes[actor] = number(row["size"], path, f"row {k + 2}.size", 0, MAX_SIZE)
     if not 2 <= len(sizes) <= MAX_ACTORS:
         raise InputError(path, "(rows)", f"between 2 and {MAX_ACTORS} actors, got {len(sizes)}")
     return sizes
@@ -70,7 +81,7 @@ def read_propensity(path: Path, codes: list[str]) -> np.ndarray:
             for name, code in (("actor_a", a), ("actor_b", b)):
                 if code not in index:
                     raise InputError(path, f"row {k + 2}.{name}", f"an actor of the sizes file, got {code!r}")
-            value = number(row["propensity"], path, f"row {k + 2}.propensity")
+            value = number(row["propensity"], path, f"row {k + 2}.propensity", -MAX_PROPENSITY, MAX_PROPENSITY)
             i, j = index[a], index[b]
             for x, y in ((i, j), (j, i)):
                 if not np.isnan(matrix[x, y]) and x != y and matrix[x, y] != value:
@@ -78,7 +89,7 @@ def read_propensity(path: Path, codes: list[str]) -> np.ndarray:
                         path,
                         f"{a}-{b}",
                         "a symmetric propensity (the pair is given twice "
-                        f"with different values: {matrix[x, y]} and {value})",
+                        f"with different values: {plain(matrix[x, y])} and {plain(value)})",
                     )
             matrix[i, j] = matrix[j, i] = value
     else:
@@ -94,7 +105,9 @@ def read_propensity(path: Path, codes: list[str]) -> np.ndarray:
         for r, a in enumerate(rows):
             for c, b in enumerate(names):
                 if a != b:
-                    matrix[index[a], index[b]] = number(frame.iloc[r, c + 1], path, f"{a}.{b}")
+                    matrix[index[a], index[b]] = number(
+                        frame.iloc[r, c + 1], path, f"{a}.{b}", -MAX_PROPENSITY, MAX_PROPENSITY
+                    )
         asym = np.abs(matrix - matrix.T)
         if np.nanmax(asym) > 1e-9:
             i, j = np.unravel_index(np.nanargmax(asym), asym.shape)
@@ -102,7 +115,7 @@ def read_propensity(path: Path, codes: list[str]) -> np.ndarray:
                 path,
                 f"{codes[i]}.{codes[j]}",
                 f"a symmetric matrix ({codes[i]}->{codes[j]} is "
-                f"{matrix[i, j]} but {codes[j]}->{codes[i]} is {matrix[j, i]})",
+                f"{plain(matrix[i, j])} but {codes[j]}->{codes[i]} is {plain(matrix[j, i])})",
             )
     missing = np.argwhere(np.isnan(matrix))
     if len(missing):
@@ -118,10 +131,18 @@ def read_landscape(sizes_path: Path, propensity_path: Path) -> tuple[list[str], 
 
 
 def report(codes: list[str], sizes: np.ndarray, propensity: np.ndarray) -> list[dict[str, Any]]:
-    """Every local minimum, lowest energy first, as {"energy": E, "coalitions": [[...], [...]]}."""
+    """Every local minimum, lowest energy first, as {"energy": E, "coalitions": [[...], [...]]}.
+
+    The search sees sizes and propensities divided by their largest magnitudes, so that ties are
+    judged relative to the landscape's own scale; E scales by the size scale squared times the
+    propensity scale, by which each energy is multiplied back.
+    """
+    size_scale = float(np.max(np.abs(sizes))) or 1.0
+    propensity_scale = float(np.max(np.abs(propensity))) or 1.0
     minima = []
-    for energy, sides in local_minima(sizes, propensity):
+    for scaled, sides in local_minima(sizes / size_scale, propensity / propensity_scale):
+        energy = scaled * size_scale**2 * propensity_scale
         left = [c for c, s in zip(codes, sides, strict=True) if s > 0]
         right = [c for c, s in zip(codes, sides, strict=True) if s < 0]
-        minima.append({"energy": energy, "coalitions": [left, right]})
+        minima.append({"energy": float(energy), "coalitions": [left, right]})
     return minima

@@ -13,7 +13,7 @@ from pathlib import Path
 import numpy as np
 from pydantic import Field, ValidationError, field_validator, model_validator
 
-from model.files import InputError, first_error, read_mapping
+from model.files import InputError, field_error, first_error, plain, read_mapping
 from model.parameters import Strict
 
 DATA_DIR = Path(__file__).parent / "data"
@@ -44,7 +44,7 @@ def check_policy(policy: dict[str, float]) -> dict[str, float]:
             raise ValueError(f"unknown policy {name!r}; known: {', '.join(POLICY_BOUNDS)}")
         low, high = POLICY_BOUNDS[name]
         if not low <= value <= high:
-            raise ValueError(f"policy {name} must be within [{low}, {high}], got {value}")
+            raise ValueError(f"policy {name} must be within [{low}, {high}], got {plain(value)}")
     return policy
 
 
@@ -77,8 +77,29 @@ class GrowthForecast(Strict):
         low, high = GROWTH_BOUNDS
         for year, value in values.items():
             if not low <= value <= high:
-                raise ValueError(f"growth for {year} must be a yearly fraction within [{low}, {high}], got {value}")
+                raise ValueError(
+                    f"growth for {year} must be a yearly fraction within [{low}, {high}], got {plain(value)}"
+                )
         return dict(sorted(values.items()))
+
+
+SIZE_FIELDS = {
+    "gdp_bn": "USD bn",
+    "gdp_ppp_bn": "international USD bn",
+    "milex_bn": "USD bn",
+    "milper_k": "thousand personnel",
+    "population_m": "million people",
+    "urban_population_m": "million people",
+    "energy_mtce": "Mt coal equivalent",
+    "iron_steel_mt": "Mt",
+}
+SIZE_BOUNDS = (0.001, 1e6)
+"""Every size figure of an actor (and each population projection value), in its own unit (USD bn, thousand
+troops, million people, Mt): at least 0.001 (USD 1 million, a thousand people, a kilotonne), below every
+real state's figures, so shares and logs of shares stay well inside double precision (at 1e-100 the power
+shares are NaN); at most 1e6 (USD 1,000 trillion, ten times the world's GDP; a trillion people)."""
+TRADE_MAX_BN = 1e5
+"""Yearly exports from one actor to another, USD bn: at most 100 trillion, three times world trade."""
 
 
 class PopulationProjection(Strict):
@@ -90,10 +111,13 @@ class PopulationProjection(Strict):
 
     @field_validator("values")
     @classmethod
-    def _positive(cls, values: dict[int, float]) -> dict[int, float]:
+    def _in_range(cls, values: dict[int, float]) -> dict[int, float]:
+        low, high = SIZE_BOUNDS
         for year, value in values.items():
-            if value <= 0:
-                raise ValueError(f"population for {year} must be positive, got {value}")
+            if not low <= value <= high:
+                raise ValueError(
+                    f"population for {year} must be from {low:g} to {high:,.0f} million, got {plain(value)}"
+                )
         return dict(sorted(values.items()))
 
 
@@ -124,7 +148,7 @@ class Policy(Strict):
         for name, (low, high) in POLICY_BOUNDS.items():
             value = getattr(self, name).value
             if not low <= value <= high:
-                raise ValueError(f"{name} must be within [{low}, {high}], got {value}")
+                raise ValueError(f"{name} must be within [{low}, {high}], got {plain(value)}")
         return self
 
 
@@ -147,19 +171,14 @@ class Actor(Strict):
     policy: Policy
 
     @model_validator(mode="after")
-    def _positive(self) -> Actor:
-        for name in (
-            "gdp_bn",
-            "gdp_ppp_bn",
-            "milex_bn",
-            "milper_k",
-            "population_m",
-            "urban_population_m",
-            "energy_mtce",
-            "iron_steel_mt",
-        ):
-            if getattr(self, name).value <= 0:
-                raise ValueError(f"{name} must be positive")
+    def _in_range(self) -> Actor:
+        low, high = SIZE_BOUNDS
+        for name, unit in SIZE_FIELDS.items():
+            value = getattr(self, name).value
+            if not low <= value <= high:
+                raise field_error(f"{name}.value", f"a size from {low:g} to {high:,.0f} {unit}", value)
+        if self.cinc is not None and not 0 <= self.cinc.value <= 1:
+            raise field_error("cinc.value", "a share of the world within [0, 1]", self.cinc.value)
         if not 0 <= self.stability.value <= 1:
             raise ValueError("stability must be within [0, 1]")
         if not 0 <= self.growth_uncertainty.value <= 0.1:
@@ -176,8 +195,8 @@ class AlignmentEntry(Strict):
 
 class TradeEntry(Strict):
     pair: tuple[str, str]
-    a_to_b_bn: float = Field(ge=0)
-    b_to_a_bn: float = Field(ge=0)
+    a_to_b_bn: float = Field(ge=0, le=TRADE_MAX_BN)
+    b_to_a_bn: float = Field(ge=0, le=TRADE_MAX_BN)
     period: str | None = None
     source: str = Field(min_length=3)
     note: str | None = None

@@ -8,15 +8,89 @@ converts them to its step length.
 
 from __future__ import annotations
 
-from typing import Literal
+import types
+from typing import Annotated, Any, Literal, Union, get_args, get_origin
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, model_validator
+
+from model.files import field_error
+
+
+def _refuses_bool(annotation: Any) -> bool:
+    """Whether pydantic would turn true/false into a number for this annotation (so it must be refused)."""
+    origin = get_origin(annotation)
+    if origin is Annotated:
+        return _refuses_bool(get_args(annotation)[0])
+    if origin in (Union, types.UnionType):
+        args = get_args(annotation)
+        return not any(a is bool or a is Any for a in args) and any(_refuses_bool(a) for a in args)
+    return annotation in (int, float)
+
+
+def _may_hold_number(annotation: Any) -> bool:
+    """Whether a bool could hide anywhere in a value of this annotation outside nested models."""
+    if _refuses_bool(annotation):
+        return True
+    return any(_may_hold_number(a) for a in get_args(annotation) if a is not Ellipsis)
+
+
+def _bool_for_number(annotation: Any, value: Any) -> tuple[str, bool] | None:
+    """Where a bool stands for a number (a dotted sub-path, "" for the value itself) and that bool, or None."""
+    if isinstance(value, bool):
+        return ("", value) if _refuses_bool(annotation) else None
+    origin, args = get_origin(annotation), get_args(annotation)
+    if origin is Annotated:
+        return _bool_for_number(args[0], value)
+    if origin in (Union, types.UnionType):
+        return next(filter(None, (_bool_for_number(arg, value) for arg in args)), None)
+    items: list[tuple[Any, Any, Any]] = []  # (sub-path, annotation, value)
+    if isinstance(value, dict) and origin is dict and len(args) == 2:
+        for key, item in value.items():
+            if isinstance(key, bool) and _refuses_bool(args[0]):
+                return str(key).lower(), key
+            items.append((key, args[1], item))
+    elif isinstance(value, list | tuple) and origin in (list, tuple, set, frozenset) and args:
+        variadic = len(args) == 1 or args[-1] is Ellipsis
+        items = [(k, args[0] if variadic else args[min(k, len(args) - 1)], item) for k, item in enumerate(value)]
+    for key, kind, item in items:
+        found = _bool_for_number(kind, item)
+        if found is not None:
+            return ".".join(filter(None, (str(key), found[0]))), found[1]
+    return None
 
 
 class Strict(BaseModel):
-    """Base for every input schema: unknown fields, NaN and infinity are errors."""
+    """Base for every input schema: unknown fields, NaN, infinity and true/false for a number are errors.
+
+    Whole numbers stay welcome where a float is expected (``years: 5``), but a boolean never
+    stands for a number (pydantic's lax mode would read ``years: true`` as 1), in any field of any
+    schema built on this class, numbers inside lists and mappings included. The check runs once
+    per model on its input mapping, over the fields that can hold a number.
+    """
 
     model_config = ConfigDict(extra="forbid", allow_inf_nan=False, frozen=True)
+
+    @model_validator(mode="before")
+    @classmethod
+    def _no_bool_for_a_number(cls, data: Any) -> Any:
+        if isinstance(data, dict):
+            fields = _NUMERIC_FIELDS.get(cls)
+            if fields is None:
+                fields = _NUMERIC_FIELDS[cls] = tuple(
+                    (name, field.annotation)
+                    for name, field in cls.model_fields.items()
+                    if _may_hold_number(field.annotation)
+                )
+            for name, annotation in fields:
+                found = _bool_for_number(annotation, data[name]) if name in data else None
+                if found is not None:
+                    where, flag = found
+                    loc = (name, *where.split(".")) if where else (name,)
+                    raise field_error(loc, "a number, not true/false", flag)
+        return data
+
+
+_NUMERIC_FIELDS: dict[type, tuple[tuple[str, Any], ...]] = {}
 
 
 class Mechanism(Strict):

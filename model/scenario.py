@@ -11,19 +11,24 @@ from __future__ import annotations
 import datetime as dt
 import difflib
 import hashlib
+import math
 from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
-import yaml
-from pydantic import Field, ValidationError, field_validator
+from pydantic import Field, ValidationError, field_validator, model_validator
 
 from model.actors import DEFAULT_ACTOR_SET, ActorSet, check_policy, load_actor_set
 from model.events import EVENT_TYPES, Event
-from model.files import InputError, first_error, parse_mapping, read_mapping
+from model.files import InputError, field_error, first_error, load_yaml, parse_mapping, plain, read_mapping
 from model.parameters import Parameters, Strict
 
 SCENARIO_DIR = Path(__file__).resolve().parent.parent / "scenarios"
+
+# The calendar a run can hold: its tables store dates as pandas datetime64[ns], whose range is
+# 1677-09-21 00:12:43 .. 2262-04-11 23:47:16. Every step's date must fall within these days.
+FIRST_DATE = dt.date(1677, 9, 22)
+LAST_DATE = dt.date(2262, 4, 11)
 
 
 class ActorOverride(Strict):
@@ -50,9 +55,46 @@ class ScenarioSpec(Parameters):
     actors: dict[str, ActorOverride] = {}
     events: list[dict[str, Any]] = []
 
+    @model_validator(mode="after")
+    def _calendar(self) -> ScenarioSpec:
+        """At least one step, and every step's date (the last may lie up to a step past the end) in the calendar."""
+        step = 1 / self.steps_per_year
+        length = (
+            f"{step:g} year{'s' * (step != 1)} at {self.steps_per_year} step{'s' * (self.steps_per_year != 1)} a year"
+        )
+        room = calendar_years(self.start, self.steps_per_year)
+        if self.start < FIRST_DATE:
+            raise field_error("start", f"a date on or after {FIRST_DATE} (the calendar's first day)", self.start)
+        if room < step:
+            raise field_error(
+                "start", f"a date at least one step ({length}) before {LAST_DATE} (the calendar's last day)", self.start
+            )
+        if self.years < step * (1 - 1e-9):
+            raise field_error("years", f"a horizon of at least one step ({length})", self.years)
+        if self.years > room:
+            raise field_error(
+                "years",
+                f"a horizon whose last step falls by {LAST_DATE} (the calendar's last day): "
+                f"at most {room:g} years from {self.start}",
+                self.years,
+            )
+        return self
+
     @property
     def end(self) -> dt.date:
         return add_years(self.start, self.years)
+
+
+def calendar_years(start: dt.date, steps_per_year: int) -> float:
+    """The longest horizon from start (in hundredths of a year) whose last step still falls by LAST_DATE.
+
+    The last step lies up to one step past the end (the step count is rounded), so one step is kept in hand.
+    """
+    step = 1 / steps_per_year
+    years = math.floor(100 * ((LAST_DATE - start).days / 365.25 - step)) / 100
+    while years > 0 and add_years(start, years + step) > LAST_DATE:
+        years -= 0.01
+    return max(0.0, round(years, 2))
 
 
 def add_years(start: dt.date, years: float) -> dt.date:
@@ -137,6 +179,7 @@ def build_scenario(raw: dict[str, Any], path: Path, sha256: str) -> Scenario:
     check_event_ids(events, path)
     for event in events:
         check_horizon(event, spec, path)
+        check_period(event, spec, path)
     return Scenario(path.stem, str(path), sha256, spec, events, actors)
 
 
@@ -171,6 +214,18 @@ def check_horizon(event: Event, spec: ScenarioSpec, path: Path) -> None:
             )
 
 
+def check_period(event: Event, spec: ScenarioSpec, path: Path) -> None:
+    """A recurring event fires at most once a step: a shorter period cannot be represented (and would not end)."""
+    step = 1 / spec.steps_per_year
+    if event.every is not None and event.every < step * (1 - 1e-9):
+        raise InputError(
+            path,
+            f"events.{event.id}.every",
+            f"a period of at least one step ({step:g} years at {spec.steps_per_year} steps a year), "
+            f"got {plain(event.every)}",
+        )
+
+
 def check_actor_overrides(spec: ScenarioSpec, actors: ActorSet, path: Path) -> None:
     for code in spec.actors:
         if code not in actors.codes:
@@ -197,9 +252,9 @@ def apply_override(raw: dict[str, Any], assignment: str) -> None:
     if not all(parts):
         raise InputError("--set", path, "a dotted path such as mechanisms.threat.weight")
     try:
-        value = yaml.safe_load(text)
-    except yaml.YAMLError:
-        raise InputError("--set", path, f"a YAML value, got {text!r}") from None
+        value = load_yaml(text, "--set")
+    except InputError as exc:
+        raise InputError("--set", path, f"a YAML value ({exc.expected}), got {plain(text)}") from None
     if not known_path(parts, raw):
         raise InputError("--set", path, "a known parameter path (see README, 'Parameter paths')")
     node: Any = raw
