@@ -61,14 +61,18 @@ def command_list(args: argparse.Namespace) -> None:
 
 def command_run(args: argparse.Namespace) -> None:
     from analysis.charts import draw_all
-    from analysis.ensemble import run_ensemble
+    from analysis.ensemble import check_replicates, estimated_bytes, run_ensemble
+    from analysis.results_folder import reserve
     from analysis.storage import default_folder, manifest, write_results
     from model.scenario import load_scenario
 
     scenario = load_scenario(args.scenario, tuple(args.set), args.years)
-    out = Path(args.out) if args.out else default_folder(RESULTS_ROOT, scenario.name)
-    if args.out and out.exists():
-        raise InputError(out, "--out", "a folder that does not exist yet (results are never overwritten)")
+    check_replicates(scenario, args.replicates)
+    if args.out:
+        out = Path(args.out)
+        reserve(out, estimated_bytes(scenario, args.replicates))
+    else:
+        out = default_folder(RESULTS_ROOT, scenario.name)
     results = run_ensemble(
         scenario,
         args.replicates,
@@ -139,6 +143,7 @@ def default_sweep_folder(name: str) -> Path:
 def command_plot(args: argparse.Namespace) -> None:
     from analysis import charts
     from analysis.charts.options import ChartOptions
+    from analysis.results_folder import check_output
 
     folder = Path(args.results)
     kind, meta, tables = charts.load(folder)
@@ -149,6 +154,7 @@ def command_plot(args: argparse.Namespace) -> None:
     names = list(dict.fromkeys(args.chart)) or charts.available(kind, meta, tables)
     charts.check_names(kind, names, folder)
     out = Path(args.out) if args.out else folder / "charts"
+    check_output(out, 0, existing_folder=True)
     taken = [out / f"{name}.{args.format}" for name in names if (out / f"{name}.{args.format}").exists()]
     if taken and not args.overwrite:
         raise InputError(taken[0], "--chart", "a chart file that does not exist yet (--overwrite replaces it)")
@@ -159,10 +165,11 @@ def command_plot(args: argparse.Namespace) -> None:
 
 def command_compare(args: argparse.Namespace) -> None:
     from analysis.comparison import gather, write_comparison
+    from analysis.results_folder import reserve
     from analysis.storage import default_folder
 
-    if args.out and Path(args.out).exists():
-        raise InputError(args.out, "--out", "a folder that does not exist yet (results are never overwritten)")
+    if args.out:
+        reserve(Path(args.out))
     members = gather(args.items, args.seed, args.replicates, args.years, args.workers, args.quiet)
     name = "compare-" + "-vs-".join(m.label for m in members)
     out = Path(args.out) if args.out else default_folder(RESULTS_ROOT, name)
@@ -173,11 +180,12 @@ def command_compare(args: argparse.Namespace) -> None:
 
 def command_explain(args: argparse.Namespace) -> None:
     from analysis.explanation import explain, write_explanation
+    from analysis.results_folder import reserve
     from analysis.storage import default_folder
 
     folder = Path(args.results)
-    if args.out and Path(args.out).exists():
-        raise InputError(args.out, "--out", "a folder that does not exist yet (results are never overwritten)")
+    if args.out:
+        reserve(Path(args.out))
     meta, parts = explain(folder, args.dyad, args.start, args.end, args.counterfactual, args.workers)
     name = f"{meta['dyad']}_{meta['from']}_{meta['to']}"
     out = Path(args.out) if args.out else default_folder(folder / "explanations", name)
@@ -188,10 +196,11 @@ def command_explain(args: argparse.Namespace) -> None:
 
 def command_history(args: argparse.Namespace) -> None:
     from analysis import history
+    from analysis.results_folder import reserve
     from analysis.storage import default_folder
 
-    if args.out and Path(args.out).exists():
-        raise InputError(args.out, "--out", "a folder that does not exist yet (results are never overwritten)")
+    if args.out:
+        reserve(Path(args.out))
     if args.calibrate:
         out = Path(args.out) if args.out else default_folder(RESULTS_ROOT, "history-calibration")
         found = history.calibrate(out, args.samples, args.replicates or 8, args.seed, args.workers, args.quiet)
@@ -387,6 +396,9 @@ def main(argv: list[str] | None = None) -> int:
         return 130
     except BrokenPipeError:  # output piped into e.g. `head`, which stopped reading
         os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+    finally:  # locks taken for --out are released even when the command failed (in-process callers)
+        if "analysis.results_folder" in sys.modules:
+            sys.modules["analysis.results_folder"].release_all()
     return 0
 
 

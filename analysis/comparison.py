@@ -27,6 +27,8 @@ from typing import Any
 
 import pandas as pd
 
+from analysis import results_folder
+from analysis.results_folder import FORMAT_VERSION
 from analysis.spread import quantiles
 from analysis.storage import new_folder, package_version
 from analysis.style import DEFAULT_INDEX, MIXED, index_name
@@ -48,10 +50,9 @@ class Member:
 
 def run_settings(items: list[str], seed: int | None, replicates: int | None) -> tuple[int, int]:
     """Seed and replicates for the scenarios to run: as given, else those of the first folder, so they pair."""
-    from analysis.storage import read_results
-
     folders = [Path(item) for item in items if Path(item).is_dir()]
-    meta = read_results(folders[0])[0] if folders else {"seed": 0, "replicates": DEFAULT_REPLICATES}
+    default = {"seed": 0, "replicates": DEFAULT_REPLICATES}
+    meta = results_folder.read_manifest(folders[0], "ensemble") if folders else default
     return (meta["seed"] if seed is None else seed), (meta["replicates"] if replicates is None else replicates)
 
 
@@ -280,6 +281,7 @@ def member_index(meta: dict[str, Any]) -> str:
 def comparison_manifest(members: list[Member], paired: bool) -> dict[str, Any]:
     first = members[0].meta
     return {
+        "format_version": FORMAT_VERSION,
         "kind": "comparison",
         "scenarios": [m.label for m in members],
         "members": [
@@ -312,8 +314,12 @@ def write_comparison(members: list[Member], out: Path, draw_charts: bool = True)
     indices = {m.label: member_index(m.meta) for m in members}
     index = next(iter(indices.values())) if len(set(indices.values())) == 1 else MIXED
     ends = end_state(table, paired, index)
-    meta = comparison_manifest(members, paired)
-    with new_folder(out) as staging:
+    meta = {
+        **comparison_manifest(members, paired),
+        "tables": {"series": "series.parquet"},
+        "rows": {"series": len(table)},
+    }
+    with new_folder(out, int(table.memory_usage(index=False).sum())) as staging:
         table.to_parquet(staging / "series.parquet", index=False)
         ends.to_csv(staging / "end_state.csv", index=False)
         anchors = {m.label: largest_at_start(m) for m in members}
@@ -329,5 +335,5 @@ def write_comparison(members: list[Member], out: Path, draw_charts: bool = True)
 
 
 def read_comparison(folder: Path) -> tuple[dict[str, Any], dict[str, pd.DataFrame]]:
-    meta = json.loads((folder / "manifest.json").read_text())
-    return meta, {"series": pd.read_parquet(folder / "series.parquet")}
+    """A comparison folder's manifest and series table, validated (``results_folder.read_comparison``)."""
+    return results_folder.read_comparison(Path(folder))

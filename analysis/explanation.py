@@ -17,6 +17,8 @@ from typing import Any
 import pandas as pd
 import yaml
 
+from analysis import results_folder
+from analysis.results_folder import FORMAT_VERSION
 from analysis.spread import quantiles
 from analysis.storage import new_folder, package_version
 from model.files import InputError
@@ -28,7 +30,7 @@ MECHANISM_LABELS = {
     "rival": "reacting when a partner courts a rival",
     "hedging": "hedging against a dominant patron",
     "ties": "exercises, exchanges and technology ties",
-    "relaxation": "pull back toward the long-run baseline",
+    "relaxation": "pull back toward the anchor (which follows the path slowly)",
     "noise": "random shocks",
 }
 
@@ -128,6 +130,23 @@ def summarise(parts: pd.DataFrame) -> pd.DataFrame:
     return pd.concat(rows, ignore_index=True)[["kind", "name", "what", "mean", "median", "low", "high", "acted"]]
 
 
+ADD_UP_TOLERANCE = 1e-9
+
+
+def balance(summary: pd.DataFrame) -> tuple[float, float, float]:
+    """The summary's mean start level, the sum of the parts' means and the mean end level."""
+    levels = summary[summary["kind"] == "level"].set_index("name")["mean"]
+    parts = float(summary[summary["kind"].isin(["mechanism", "event"])]["mean"].sum())
+    return float(levels["start"]), parts, float(levels["end"])
+
+
+def adds_up(summary: pd.DataFrame) -> bool:
+    """Whether start + parts = end in the means, computed from the numbers (the parts add up world by
+    world only if every contribution was recorded)."""
+    start, parts, end = balance(summary)
+    return abs(start + parts - end) <= ADD_UP_TOLERANCE * max(1.0, abs(start), abs(end))
+
+
 def markdown(summary: pd.DataFrame, meta: dict[str, Any], effects: pd.DataFrame | None = None) -> str:
     """The summary as a Markdown table with a title naming the dyad, period and run; then, if measured,
     each event's total effect."""
@@ -144,10 +163,18 @@ def markdown(summary: pd.DataFrame, meta: dict[str, Any], effects: pd.DataFrame 
         lines.append(
             f"| {r.kind}: {r.name} | {r.what} | {r.mean:+.3f} | {r.median:+.3f} | {interval} | {r.acted:.0%} |"
         )
+    start, parts, end = balance(summary)
+    if adds_up(summary):
+        lines += ["", "Means add up: start + parts = end."]
+    else:
+        lines += [
+            "",
+            f"Means do not add up: start + parts = {start + parts:+.6f}, end = {end:+.6f} (a part of the change "
+            "was not recorded in these results).",
+        ]
     lines += [
-        "",
-        "Means add up: start + parts = end. An event row is the event's direct push; what it does through",
-        "trade, ties or threat perceptions is counted in the mechanism rows.",
+        "An event row is the event's direct push; what it does through trade, ties or threat perceptions is",
+        "counted in the mechanism rows.",
     ]
     if effects is not None and len(effects):
         lines += [
@@ -254,7 +281,14 @@ def write_explanation(meta: dict[str, Any], parts: pd.DataFrame, out: Path, draw
 
     summary = summarise(parts)
     effects = total_effects(parts) if meta.get("counterfactual") else None
-    with new_folder(out) as staging:
+    meta = {
+        "format_version": FORMAT_VERSION,
+        **meta,
+        "adds_up": adds_up(summary),
+        "tables": {"parts": "parts.parquet"},
+        "rows": {"parts": len(parts)},
+    }
+    with new_folder(out, int(parts.memory_usage(index=False).sum())) as staging:
         parts.to_parquet(staging / "parts.parquet", index=False)
         summary.to_csv(staging / "contributions.csv", index=False)
         if effects is not None:
@@ -268,5 +302,5 @@ def write_explanation(meta: dict[str, Any], parts: pd.DataFrame, out: Path, draw
 
 
 def read_explanation(folder: Path) -> tuple[dict[str, Any], dict[str, pd.DataFrame]]:
-    meta = json.loads((folder / "manifest.json").read_text())
-    return meta, {"parts": pd.read_parquet(folder / "parts.parquet")}
+    """An explanation folder's manifest and parts table, validated (``results_folder.read_explanation``)."""
+    return results_folder.read_explanation(Path(folder))

@@ -1,15 +1,16 @@
 """Results folders: written whole or not at all, and never over an existing folder.
 
-Everything (tables, manifest, charts) is first written to a hidden sibling folder, which is
-renamed into place only when complete; an interrupted run leaves no half-written results.
+Everything (tables, manifest, charts) is first written to a hidden sibling staging folder
+(``.NAME.partial-PID``, marked ``INCOMPLETE``), which is renamed into place only when complete; an
+interrupted run leaves no half-written results, a full disk leaves nothing at all, and a second
+writer to the same folder is stopped by its lock. Reading validates the folder first (format
+version, table paths, columns, types, row counts). See ``analysis.results_folder``.
 """
 
 from __future__ import annotations
 
 import json
-import os
 import platform
-import shutil
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from importlib.metadata import version
@@ -18,7 +19,9 @@ from typing import Any
 
 import pandas as pd
 
+from analysis import results_folder
 from analysis.ensemble import Results
+from analysis.results_folder import FORMAT_VERSION, check_output, lock, release, staging_folder
 from model.files import InputError
 
 FORMATS = ("parquet", "csv")
@@ -32,16 +35,15 @@ def package_version() -> str:
 
 
 def default_folder(root: Path, name: str) -> Path:
-    """results/<name>, or results/<name>-2, -3, ... if taken: a new folder, never an old one."""
-    candidate, k = root / name, 2
-    while candidate.exists():
-        candidate, k = root / f"{name}-{k}", k + 1
-    return candidate
+    """results/<name>, or results/<name>-2, -3, ... if taken or being written by another run: a new
+    folder, never an old one, locked for this process until its results are written."""
+    return results_folder.default_folder(root, name)
 
 
 def manifest(results: Results, fmt: str) -> dict[str, Any]:
     scenario = results.scenario
     return {
+        "format_version": FORMAT_VERSION,
         "kind": "ensemble",
         "scenario": scenario.name,
         "scenario_path": scenario.path,
@@ -57,6 +59,7 @@ def manifest(results: Results, fmt: str) -> dict[str, Any]:
         "steps_per_year": scenario.spec.steps_per_year,
         "format": fmt,
         "tables": {name: f"{name}.{fmt}" for name in results.tables},
+        "rows": {name: len(table) for name, table in results.tables.items()},
         "version": package_version(),
         "python": platform.python_version(),
         "mesa": version("mesa"),
@@ -73,24 +76,20 @@ def write_table(table: pd.DataFrame, path: Path, fmt: str) -> None:
 
 
 @contextmanager
-def new_folder(out: Path) -> Iterator[Path]:
+def new_folder(out: Path, estimated_bytes: int = 0) -> Iterator[Path]:
     """A hidden staging folder that becomes ``out`` only if everything inside is written.
 
-    ``out`` must not exist (results are never overwritten); on any error, or Ctrl-C, the staging
+    ``out`` is checked first (``results_folder.check_output``: it must not exist, results are never
+    overwritten) and locked against other writers; on any error, a full disk or Ctrl-C the staging
     folder is removed and nothing is left behind.
     """
-    if out.exists():
-        raise InputError(out, "--out", "a folder that does not exist yet (results are never overwritten)")
-    out.parent.mkdir(parents=True, exist_ok=True)
-    staging = out.parent / f".{out.name}.partial-{os.getpid()}"
-    shutil.rmtree(staging, ignore_errors=True)
-    staging.mkdir()
+    check_output(out, estimated_bytes)
+    lock(out)
     try:
-        yield staging
-        staging.rename(out)
-    except BaseException:
-        shutil.rmtree(staging, ignore_errors=True)
-        raise
+        with staging_folder(out) as staging:
+            yield staging
+    finally:
+        release(out)
 
 
 def write_results(
@@ -99,7 +98,8 @@ def write_results(
     """Write tables, manifest.json and whatever ``extras`` adds (charts) to a new folder ``out``."""
     if fmt not in FORMATS:
         raise InputError("--format", "format", f"one of {', '.join(FORMATS)}, got {fmt!r}")
-    with new_folder(out) as staging:
+    need = sum(int(t.memory_usage(index=False).sum()) for t in results.tables.values())
+    with new_folder(out, need) as staging:
         for name, table in results.tables.items():
             write_table(table, staging / f"{name}.{fmt}", fmt)
         (staging / "manifest.json").write_text(json.dumps(manifest(results, fmt), indent=2) + "\n")
@@ -109,18 +109,6 @@ def write_results(
 
 
 def read_results(folder: Path) -> tuple[dict[str, Any], dict[str, pd.DataFrame]]:
-    """Load a results folder's manifest and tables."""
-    path = folder / "manifest.json"
-    if not folder.is_dir():
-        raise InputError(folder, "RESULTS", "an existing results folder")
-    if not path.is_file():
-        raise InputError(folder, "manifest.json", "a results folder written by 'run.py run'")
-    meta = json.loads(path.read_text())
-    if meta.get("kind", "ensemble") != "ensemble":
-        raise InputError(path, "kind", f"a results folder written by 'run.py run', not a {meta['kind']} folder")
-    reader = pd.read_parquet if meta["format"] == "parquet" else pd.read_csv
-    tables = {name: reader(folder / file) for name, file in meta["tables"].items()}
-    if meta["format"] == "csv":
-        for table in tables.values():
-            table["date"] = pd.to_datetime(table["date"])
-    return meta, tables
+    """Load a results folder's manifest and tables, after validating all of them
+    (``results_folder.read_ensemble``)."""
+    return results_folder.read_ensemble(Path(folder))

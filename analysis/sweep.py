@@ -17,6 +17,11 @@ Each part is written to a temporary name and renamed, and the runs part of a chu
 last, so a chunk counts as done only when everything it produces is on disk. Run k of a sweep is
 replicate ``k % R`` of point ``k // R``, and chunk c holds runs ``[c·size, (c+1)·size)``: a chunk's
 contents never depend on how the sweep was interrupted.
+
+Until the sweep is complete its folder holds an ``INCOMPLETE`` marker, which ``plot`` (and
+:func:`read_runs`) refuse; a resumed sweep checks every finished part (columns, types, rows, runs)
+before trusting it. A sweep folder is locked while a process writes it (``analysis.results_folder``):
+a second ``--resume`` of the same sweep stops at once instead of recomputing the same chunks.
 """
 
 from __future__ import annotations
@@ -24,6 +29,7 @@ from __future__ import annotations
 import json
 import os
 import platform
+import shutil
 import time
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -35,8 +41,11 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from analysis import results_folder
 from analysis.design import SweepDesign, check_params, point_count, sample_points
 from analysis.engine import Chunk, check_chunk, chunk_bounds, executor
+from analysis.ensemble import estimated_bytes
+from analysis.results_folder import FORMAT_VERSION, INCOMPLETE, check_output, disk_error, lock, release
 from analysis.storage import package_version
 from analysis.tables import TABLES
 from model.files import InputError
@@ -44,6 +53,11 @@ from model.scenario import Scenario, load_scenario
 
 MANIFEST = "manifest.json"
 POINTS = "points.parquet"
+RUN_BYTES = 256  # a runs row on disk, generously
+UNFINISHED = (
+    "a sweep still running or interrupted: finish it with the same 'run.py sweep' command and --resume --out {}"
+)
+KEPT = "the finished chunks are kept: free some space and run the same command with --resume"
 
 
 @dataclass
@@ -62,28 +76,30 @@ def write_atomic(table: pd.DataFrame, path: Path) -> None:
     """Write a Parquet file under a temporary name, then rename it: readers see all of it or none."""
     path.parent.mkdir(parents=True, exist_ok=True)
     staging = path.with_name(f".{path.name}.tmp-{os.getpid()}")
-    table.to_parquet(staging, index=False)
-    os.replace(staging, path)
+    try:
+        table.to_parquet(staging, index=False)
+        os.replace(staging, path)
+    finally:
+        staging.unlink(missing_ok=True)
 
 
 def write_manifest(folder: Path, meta: dict[str, Any]) -> None:
     staging = folder / f".{MANIFEST}.tmp-{os.getpid()}"
-    staging.write_text(json.dumps(meta, indent=2) + "\n")
-    os.replace(staging, folder / MANIFEST)
+    try:
+        staging.write_text(json.dumps(meta, indent=2) + "\n")
+        os.replace(staging, folder / MANIFEST)
+    finally:
+        staging.unlink(missing_ok=True)
 
 
 def read_manifest(folder: Path) -> dict[str, Any]:
-    path = folder / MANIFEST
-    if not path.is_file():
-        raise InputError(folder, MANIFEST, "a sweep folder written by 'run.py sweep'")
-    meta = json.loads(path.read_text())
-    if meta.get("kind") != "sweep":
-        raise InputError(path, "kind", "a sweep folder written by 'run.py sweep'")
-    return meta
+    """A sweep folder's manifest, validated (format version, schema), finished or not."""
+    return results_folder.read_manifest(Path(folder), "sweep", complete=False)
 
 
 def new_manifest(design: SweepDesign, scenario: Scenario, chunk: int, points: int) -> dict[str, Any]:
     return {
+        "format_version": FORMAT_VERSION,
         "kind": "sweep",
         "design": design.model_dump(mode="json"),
         "scenario": scenario.name,
@@ -121,25 +137,31 @@ def prepare(
             raise InputError(out / MANIFEST, "design", "the same design as this command (resume with the same flags)")
         if meta["scenario_sha256"] != scenario.sha256:
             raise InputError(out / MANIFEST, "scenario_sha256", "the scenario file unchanged since the sweep began")
-        points = pd.read_parquet(out / POINTS).drop(columns="point").to_numpy()
+        table = results_folder.read_points(out, meta)
+        points = table.sort_values("point").drop(columns="point")[[p.path for p in design.params]].to_numpy()
         return meta, points
-    if out.exists():
-        raise InputError(out, "--out", "a folder that does not exist yet (or --resume to finish that sweep)")
     points = sample_points(design)
     assert len(points) == point_count(design)
     meta = new_manifest(design, scenario, chunk, len(points))
-    staging = out.parent / f".{out.name}.partial-{os.getpid()}"
-    staging.mkdir(parents=True)
-    table = pd.DataFrame(points, columns=[p.path for p in design.params])
-    table.insert(0, "point", np.arange(len(points), dtype=np.int64))
-    write_atomic(table, staging / POINTS)
-    write_manifest(staging, meta)
-    staging.rename(out)  # the folder appears with its design in place, or not at all
+    staging = results_folder.new_staging(out, UNFINISHED.format(out))
+    try:
+        table = pd.DataFrame(points, columns=[p.path for p in design.params])
+        table.insert(0, "point", np.arange(len(points), dtype=np.int64))
+        write_atomic(table, staging / POINTS)
+        write_manifest(staging, meta)
+        results_folder.publish(staging, out, keep_marker=True)  # appears with its design in place, or not at all
+    except OSError as exc:
+        shutil.rmtree(staging, ignore_errors=True)
+        raise disk_error(out, exc) from None
+    except BaseException:
+        shutil.rmtree(staging, ignore_errors=True)
+        raise
     return meta, points
 
 
-def done_chunks(out: Path) -> set[int]:
-    return {int(p.stem.split("-")[1]) for p in (out / "runs").glob("part-*.parquet")}
+def done_chunks(out: Path, meta: dict[str, Any] | None = None) -> set[int]:
+    """The chunks whose parts are all on disk, each part checked before it is trusted."""
+    return results_folder.check_sweep_chunks(out, meta or read_manifest(out))
 
 
 def pending_chunks(
@@ -166,6 +188,12 @@ def store_chunk(out: Path, design: SweepDesign, chunk: Chunk, tables: dict[str, 
     write_atomic(runs, out / "runs" / name)
 
 
+def sweep_bytes(design: SweepDesign, scenario: Scenario, runs: int) -> int:
+    """Disk a sweep's runs need: a runs row each, and with --trajectories every run's per-step tables."""
+    per_run = RUN_BYTES + (estimated_bytes(scenario, 1) if design.trajectories else 0)
+    return runs * per_run
+
+
 def run_sweep(
     design: SweepDesign,
     out: Path,
@@ -176,30 +204,61 @@ def run_sweep(
     quiet: bool = True,
 ) -> SweepResult:
     """Run (or finish) a sweep into ``out``, then draw its outcome charts; sobol and morris designs also get
-    their sensitivity indices."""
+    their sensitivity indices.
+
+    ``out`` is checked and locked before any work: a second process writing the same sweep stops at once.
+    """
     from analysis.sensitivity import write_sensitivity
 
+    out = Path(out)
     check_chunk(chunk)
     scenario = design_scenario(design)
-    with executor(workers, dask, -(-point_count(design) * design.replicates // chunk)) as runner:
-        meta, points = prepare(design, scenario, out, chunk, resume)
-        for stale in out.rglob(".*.tmp-*"):
-            stale.unlink()  # left by a process killed while writing; its chunk is not done
-        clock = time.perf_counter()
-        skip = done_chunks(out)
-        total = meta["runs"]
-        todo = pending_chunks(design, scenario, points, meta["chunk"], skip)
-        left = total - sum(min(meta["chunk"], total - k * meta["chunk"]) for k in skip)
-        ran = 0
-        for finished, tables in runner.run(todo, left, quiet):
-            store_chunk(out, design, finished, tables)
-            ran += finished.size
-    runs = read_runs(out)
-    if design.sampler in ("sobol", "morris"):
-        write_sensitivity(out, design, points, runs)
-    draw_outcome_charts(out, meta, runs)
-    seconds = time.perf_counter() - clock
-    write_manifest(out, {**meta, "status": "complete", "seconds": round(meta["seconds"] + seconds, 3)})
+    total = point_count(design) * design.replicates
+    results_folder.check_path(out)
+    if resume:
+        if not out.is_dir():
+            raise InputError(out, "--out", "the folder of the sweep to resume (it does not exist)")
+    elif out.is_dir():
+        raise InputError(out, "--out", "a folder that does not exist yet (or --resume to finish that sweep)")
+    else:
+        check_output(out, sweep_bytes(design, scenario, total))
+    lock(out)
+    try:
+        with executor(workers, dask, -(-total // chunk)) as runner:
+            meta, points = prepare(design, scenario, out, chunk, resume)
+            for stale in out.rglob(".*.tmp-*"):
+                stale.unlink()  # left by a process killed while writing; its chunk is not done (we hold the lock)
+            clock = time.perf_counter()
+            skip = done_chunks(out, meta)
+            total = meta["runs"]
+            left = total - sum(min(meta["chunk"], total - k * meta["chunk"]) for k in skip)
+            if resume:
+                check_output(out, sweep_bytes(design, scenario, left), existing_folder=True)
+                results_folder.write_marker(out, UNFINISHED.format(out))  # being written again until complete
+            todo = pending_chunks(design, scenario, points, meta["chunk"], skip)
+            ran = 0
+            try:
+                for finished, tables in runner.run(todo, left, quiet):
+                    store_chunk(out, design, finished, tables)
+                    ran += finished.size
+            except OSError as exc:
+                raise disk_error(out, exc, kept=KEPT) from None
+        try:
+            runs = results_folder.read_runs(out, meta, whole=True)
+            rows: dict[str, int] = {}
+            if design.sampler in ("sobol", "morris"):
+                rows["sensitivity"] = len(write_sensitivity(out, design, points, runs))
+            draw_outcome_charts(out, meta, runs)
+            seconds = time.perf_counter() - clock
+            done = {**meta, "status": "complete", "seconds": round(meta["seconds"] + seconds, 3)}
+            if rows:
+                done["rows"] = rows
+            write_manifest(out, done)
+            (out / INCOMPLETE).unlink(missing_ok=True)  # only now does the folder look complete
+        except OSError as exc:
+            raise disk_error(out, exc, kept=KEPT) from None
+    finally:
+        release(out)
     return SweepResult(out, total, ran, seconds)
 
 
@@ -212,9 +271,10 @@ def draw_outcome_charts(out: Path, meta: dict[str, Any], runs: pd.DataFrame) -> 
 
 
 def read_runs(folder: Path, columns: list[str] | None = None) -> pd.DataFrame:
-    """The runs table of a sweep folder, ordered by point and replicate."""
-    parts = sorted((folder / "runs").glob("part-*.parquet"))
-    if not parts:
-        raise InputError(folder, "runs", "a sweep folder with finished runs")
-    table = pd.concat([pd.read_parquet(p, columns=columns) for p in parts], ignore_index=True)
-    return table.sort_values(["point", "replicate"], kind="stable").reset_index(drop=True)
+    """The runs table of a finished sweep folder, ordered by point and replicate; the folder is validated
+    first (manifest, every part), and an unfinished sweep is refused."""
+    folder = Path(folder)
+    meta = results_folder.read_manifest(folder, "sweep")
+    if meta["status"] != "complete":
+        raise InputError(folder / MANIFEST, "status", "a finished sweep (" + UNFINISHED.format(folder) + ")")
+    return results_folder.read_runs(folder, meta, columns, whole=True)

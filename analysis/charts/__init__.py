@@ -7,7 +7,6 @@ explanation); each family's module lists its charts in ``CHARTS`` as name -> (dr
 
 from __future__ import annotations
 
-import json
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -35,26 +34,18 @@ def family(kind: str) -> dict[str, tuple[Draw, str]]:
 
 
 def folder_kind(folder: Path) -> str:
-    """What wrote a folder, from its manifest: an ensemble, a sweep, a comparison or an explanation."""
-    path = folder / "manifest.json"
-    if not folder.is_dir():
-        raise InputError(folder, "RESULTS", "an existing results folder")
-    if not path.is_file():
-        raise InputError(folder, "manifest.json", "a folder written by run.py (run, sweep, compare or explain)")
-    try:
-        kind = json.loads(path.read_text()).get("kind", "ensemble")
-    except (json.JSONDecodeError, AttributeError):
-        raise InputError(path, "kind", "a readable manifest") from None
-    if kind not in FAMILIES:
-        raise InputError(path, "kind", f"one of {', '.join(FAMILIES)}, got {kind!r}")
-    return kind
+    """What wrote a folder, from its validated manifest: an ensemble, a sweep, a comparison or an explanation."""
+    from analysis.results_folder import folder_kind
+
+    return folder_kind(folder)
 
 
 def load(folder: Path) -> tuple[str, dict[str, Any], dict[str, pd.DataFrame]]:
-    """A folder's kind, manifest and the tables its charts are drawn from."""
-    kind = folder_kind(folder)
-    meta, tables = READERS[kind](folder)
-    return kind, meta, tables
+    """A folder's kind, manifest and the tables its charts are drawn from, all validated first
+    (``analysis.results_folder.read_folder``)."""
+    from analysis.results_folder import read_folder
+
+    return read_folder(folder)
 
 
 def available(kind: str, meta: dict[str, Any], tables: dict[str, pd.DataFrame]) -> list[str]:
@@ -92,23 +83,27 @@ def draw(
 ) -> list[Path]:
     """Draw the named charts of one family into ``folder``.
 
-    Every figure is built before any is saved, so a chart refused for its options (a date outside
-    the run, say) leaves no other chart half-redrawn; each file is written whole or not at all.
+    ``folder`` is checked first (``results_folder.check_output``). Every figure is built before any
+    is saved, so a chart refused for its options (a date outside the run, say) leaves no other chart
+    half-redrawn; the files are saved into a staging folder and moved into ``folder`` as a set only
+    when all are written, so a full disk leaves none of them.
     """
+    from analysis.results_folder import CHART_BYTES, check_output, staged_files
+
+    folder = Path(folder)
+    check_output(folder, CHART_BYTES * len(names), existing_folder=True)
     charts = family(kind)
     figures = []
     try:
         for name in names:
             figures.append(charts[name][0](meta, tables, options or ChartOptions()))
-    except BaseException:
+        with staged_files(folder) as staging:
+            for figure, name in zip(figures, names, strict=True):
+                style.save(figure, staging / f"{name}.{fmt}")
+    finally:
         for figure in figures:
             style.close(figure)
-        raise
-    folder.mkdir(parents=True, exist_ok=True)
-    paths = [folder / f"{name}.{fmt}" for name in names]
-    for figure, path in zip(figures, paths, strict=True):
-        style.save(figure, path)
-    return paths
+    return [folder / f"{name}.{fmt}" for name in names]
 
 
 def draw_all(meta: dict[str, Any], tables: dict[str, pd.DataFrame], folder: Path, fmt: str = "png") -> list[Path]:
@@ -116,28 +111,25 @@ def draw_all(meta: dict[str, Any], tables: dict[str, pd.DataFrame], folder: Path
 
 
 def read_sweep(folder: Path) -> tuple[dict[str, Any], dict[str, pd.DataFrame]]:
-    from analysis.sweep import read_manifest, read_runs
+    from analysis.results_folder import read_sweep
 
-    tables = {"runs": read_runs(folder)}
-    if (folder / "sensitivity.csv").is_file():
-        tables["sensitivity"] = pd.read_csv(folder / "sensitivity.csv")
-    return read_manifest(folder), tables
+    return read_sweep(folder)
 
 
 def read_ensemble(folder: Path) -> tuple[dict[str, Any], dict[str, pd.DataFrame]]:
-    from analysis.storage import read_results
+    from analysis.results_folder import read_ensemble
 
-    return read_results(folder)
+    return read_ensemble(folder)
 
 
 def read_comparison(folder: Path) -> tuple[dict[str, Any], dict[str, pd.DataFrame]]:
-    from analysis.comparison import read_comparison
+    from analysis.results_folder import read_comparison
 
     return read_comparison(folder)
 
 
 def read_explanation(folder: Path) -> tuple[dict[str, Any], dict[str, pd.DataFrame]]:
-    from analysis.explanation import read_explanation
+    from analysis.results_folder import read_explanation
 
     return read_explanation(folder)
 
