@@ -48,7 +48,7 @@ class SweepDesign(BaseModel):
     scenario: str
     params: list[Param] = Field(min_length=1)
     sampler: Literal["grid", "lhs", "sobol", "morris"] = "lhs"
-    samples: int | None = None
+    samples: int | None = Field(None, strict=True)
     replicates: int = Field(default=5, ge=1, le=100_000, strict=True)
     seed: int = Field(default=0, ge=0, le=MAX_SEED, strict=True)
     years: float | None = None

@@ -22,10 +22,11 @@ from typing import TYPE_CHECKING, Any, Literal
 import numpy as np
 import pandas as pd
 import yaml
-from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from pydantic import ConfigDict, Field, ValidationError
 
 from model import power
 from model.files import InputError, check_seed, first_error, read_mapping
+from model.parameters import Strict
 from model.record import YearlyRecord, load_record
 
 if TYPE_CHECKING:
@@ -57,11 +58,14 @@ TREND_YEARS = 4
 """The trend baseline extrapolates the share change over this many years before a period's start."""
 
 
-class Strict(BaseModel):
-    model_config = ConfigDict(extra="forbid", populate_by_name=True)
+class RecordSchema(Strict):
+    """The record's schemas: strict like every input (no unknown fields, NaN or booleans for
+    numbers), with the check periods also given by their aliases ``from`` and ``to``."""
+
+    model_config = ConfigDict(extra="forbid", allow_inf_nan=False, frozen=True, populate_by_name=True)
 
 
-class Check(Strict):
+class Check(RecordSchema):
     name: str
     kind: Literal["alignment_change", "alignment_sign", "trade_change"]
     dyad: str
@@ -73,18 +77,18 @@ class Check(Strict):
     source: str
 
 
-class Period(Strict):
+class Period(RecordSchema):
     start: dt.date = Field(alias="from")
     end: dt.date = Field(alias="to")
 
 
-class Capability(Strict):
+class Capability(RecordSchema):
     note: str
     years: dict[int, dict[str, dict[str, float]]]
     sources: dict[str, str]
 
 
-class Record(Strict):
+class Record(RecordSchema):
     name: str
     description: str
     periods: dict[str, Period]

@@ -433,3 +433,28 @@ def test_non_finite_values_are_printed_plainly(cwd: Path, capsys: pytest.Capture
         "true",
         "0.5",
     ]
+
+
+def test_a_sweep_spec_may_not_give_a_boolean_sample_count(cwd: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    text = "scenario: baseline\nsampler: lhs\nsamples: true\nparams:\n  alignment.rate: '0:1'\n"
+    spec = write(cwd, "spec.yaml", text)
+    refused(capsys, cwd, ["sweep", "--spec", spec], "spec.yaml", "samples")
+
+
+def test_the_replay_record_refuses_booleans_and_nan_like_every_input() -> None:
+    from analysis import history
+
+    base = {
+        "name": "n",
+        "kind": "alignment_change",
+        "dyad": "PAK-RUS",
+        "from": "2014-01-01",
+        "to": "2019-01-01",
+        "expected": "warmer",
+        "evidence": "e",
+        "source": "s",
+    }
+    assert history.Check.model_validate(base).threshold == 0.0
+    for bad in (True, float("nan")):
+        with pytest.raises(ValueError):
+            history.Check.model_validate({**base, "threshold": bad})
