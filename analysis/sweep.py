@@ -50,6 +50,7 @@ from analysis.storage import package_version
 from analysis.tables import TABLES
 from model.files import InputError
 from model.scenario import Scenario, load_scenario
+from model.world import NonFiniteState
 
 MANIFEST = "manifest.json"
 POINTS = "points.parquet"
@@ -243,6 +244,10 @@ def run_sweep(
                     ran += finished.size
             except OSError as exc:
                 raise disk_error(out, exc, kept=KEPT) from None
+            except NonFiniteState:
+                if not resume:  # this design cannot run: a new sweep leaves nothing (a resumed one keeps its chunks)
+                    shutil.rmtree(out, ignore_errors=True)
+                raise
         try:
             runs = results_folder.read_runs(out, meta, whole=True)
             rows: dict[str, int] = {}

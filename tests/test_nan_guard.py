@@ -94,3 +94,15 @@ def test_the_error_crosses_to_the_parent_from_pool_workers() -> None:
     with executor(workers=2, chunks=2) as pool, pytest.raises(NonFiniteState) as caught:
         list(pool.run(chunks, total_runs=4))
     assert caught.value.world == "3" and caught.value.variable == "gdp of USA"
+
+
+def test_a_new_sweep_that_goes_non_finite_leaves_nothing(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    monkeypatch.chdir(tmp_path)
+    nan_output_at(monkeypatch, step=3, world=0)
+    argv = ["sweep", SCENARIO, "--param", "alignment.rate=0.1:0.5", "--samples", "4", "--replicates", "1"]
+    assert run.main([*argv, "--workers", "1", "--out", str(tmp_path / "sweep"), "--quiet"]) == 2
+    captured = capsys.readouterr()
+    assert len(captured.err.strip().splitlines()) == 1 and "is not finite" in captured.err
+    assert list(tmp_path.iterdir()) == []
