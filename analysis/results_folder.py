@@ -390,13 +390,14 @@ def publish(staging: Path, out: Path, keep_marker: bool = False) -> None:
 
 
 @contextmanager
-def staging_folder(out: Path, note: str = "") -> Iterator[Path]:
+def staging_folder(out: Path, note: str = "", keep_marker: bool = False) -> Iterator[Path]:
     """A staging folder that becomes ``out`` only if everything inside is written (see module doc);
-    on any error, or Ctrl-C, it is removed and nothing is left behind."""
+    on any error, or Ctrl-C, it is removed and nothing is left behind. ``keep_marker`` publishes it
+    still marked incomplete (a sweep appears with its design in place, then fills in)."""
     staging = new_staging(out, note)
     try:
         yield staging
-        publish(staging, out)
+        publish(staging, out, keep_marker=keep_marker)
     except OSError as exc:
         shutil.rmtree(staging, ignore_errors=True)
         raise disk_error(out, exc) from None

@@ -144,19 +144,11 @@ def prepare(
     points = sample_points(design)
     assert len(points) == point_count(design)
     meta = new_manifest(design, scenario, chunk, len(points))
-    staging = results_folder.new_staging(out, UNFINISHED.format(out))
-    try:
+    with results_folder.staging_folder(out, UNFINISHED.format(out), keep_marker=True) as staging:
         table = pd.DataFrame(points, columns=[p.path for p in design.params])
         table.insert(0, "point", np.arange(len(points), dtype=np.int64))
         write_atomic(table, staging / POINTS)
-        write_manifest(staging, meta)
-        results_folder.publish(staging, out, keep_marker=True)  # appears with its design in place, or not at all
-    except OSError as exc:
-        shutil.rmtree(staging, ignore_errors=True)
-        raise disk_error(out, exc) from None
-    except BaseException:
-        shutil.rmtree(staging, ignore_errors=True)
-        raise
+        write_manifest(staging, meta)  # the folder appears with its design in place, or not at all
     return meta, points
 
 
