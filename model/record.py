@@ -14,6 +14,22 @@ figure's source: ``sources.<indicator>.text`` for every figure except those list
 lacks is left out of ``values`` and must be listed under ``gaps``; the loader refuses a record
 with an unexplained hole, a gap that is not one, a figure without a value, NaN, or an unknown
 field, reporting ``FILE: field.path: what was expected`` as every other input file does.
+
+Besides the headline-index series, the record holds, per state, the Bailey-Strezhnev-Voeten UN
+General Assembly ideal points (final-passage votes ``un_ideal_point``, all votes
+``un_ideal_point_all``) and the COW National Material Capabilities v7.0 components (``nmc_*``,
+which end in 2022, so 2023-2024 are gaps). Distances between ideal points are derived, never
+stored: :meth:`YearlyRecord.un_distance`.
+
+A few figures belong to a pair of states, not to one: bilateral goods trade. They sit in the
+optional per-dyad part, under the same rules: ``dyad_indicators`` (unit, note, reference row),
+``dyad_sources`` (the usual source text, optional when ``other`` lists every figure with its own,
+and ``left_out``: every reference row not used, with its exact period, value and source and why),
+``dyads`` (``{"PAK-RUS": {"trade_bn": {2014: 0.473}}}``) and ``dyad_gaps``. A dyad key is two
+different actors of the record in alphabetical order joined by "-" (``PAK-RUS``, not
+``RUS-PAK``; the order facts.csv uses for its trade rows); every pair of actors needs a value or
+a gap entry for every year. The reading methods (:meth:`YearlyRecord.trade`,
+:meth:`YearlyRecord.un_distance`) take a dyad in either order.
 """
 
 from __future__ import annotations
@@ -73,6 +89,41 @@ class Gap(Strict):
     note: Text
 
 
+class DyadOtherSource(Strict):
+    """Dyad figures whose source text differs from the dyad indicator's usual one."""
+
+    text: Text
+    figures: dict[str, list[Year]] = Field(min_length=1, description="dyad key: years")
+
+
+class LeftOut(Strict):
+    """A reference row deliberately not used, copied as it stands (period, value, source) with the reason."""
+
+    dyad: str
+    period: Text = Field(description="the reference row's year cell, exactly")
+    value: Text = Field(description="the reference row's value cell, exactly")
+    source: Text
+    why: Text
+
+
+class DyadSources(Strict):
+    text: Text | None = Field(
+        None, description="the source of every dyad figure not listed under `other`; none if all are listed"
+    )
+    other: list[DyadOtherSource] = []
+    left_out: list[LeftOut] = []
+
+
+class DyadGap(Strict):
+    indicator: Name
+    dyads: list[str] = Field(min_length=1)
+    years: list[Year] = Field(min_length=1)
+    note: Text
+
+
+UN_IDEAL_POINTS = ("un_ideal_point", "un_ideal_point_all")
+
+
 class RecordError(ValueError):
     """A cross-field problem, raised inside validation and reported as ``field: expected``."""
 
@@ -92,6 +143,10 @@ class YearlyRecord(Strict):
     values: dict[Code, dict[Name, dict[Year, Value]]] = Field(min_length=1)
     gaps: list[Gap] = []
     caveats: list[Text] = []
+    dyad_indicators: dict[Name, Indicator] = {}
+    dyad_sources: dict[Name, DyadSources] = {}
+    dyads: dict[str, dict[Name, dict[Year, Value]]] = {}
+    dyad_gaps: list[DyadGap] = []
 
     @model_validator(mode="after")
     def _consistent(self) -> YearlyRecord:
@@ -115,6 +170,7 @@ class YearlyRecord(Strict):
                         raise RecordError(f"{where}.{year}", "a positive number")
         self._check_sources()
         self._check_gaps()
+        self._check_dyads()
         return self
 
     def _names(self) -> str:
@@ -150,6 +206,77 @@ class YearlyRecord(Strict):
                 for year in self.years:
                     if not self.has(name, code, year) and (name, code, year) not in declared:
                         raise RecordError(f"values.{code}.{name}", f"a value for {year}, or an entry under gaps")
+
+    def _dyad_names(self) -> str:
+        return ", ".join(self.dyad_indicators) or "none"
+
+    def _check_dyad_key(self, where: str, key: str) -> None:
+        parts = key.split("-")
+        actors = ", ".join(self.values)
+        expected = f"a dyad key: two different actors of the record ({actors}) in alphabetical order, joined by '-'"
+        if len(parts) != 2 or parts[0] == parts[1] or not all(p in self.values for p in parts):
+            raise RecordError(where, f"{expected}, got {key!r}")
+        if parts[0] > parts[1]:
+            raise RecordError(where, f"{expected} ({parts[1]}-{parts[0]}), got {key!r}")
+
+    def _check_dyads(self) -> None:
+        for name in self.dyad_indicators:
+            if name not in self.dyad_sources:
+                raise RecordError(f"dyad_sources.{name}", "a source for every dyad indicator")
+        for name, sources in self.dyad_sources.items():
+            if name not in self.dyad_indicators:
+                where = f"dyad_sources.{name}"
+                raise RecordError(where, f"an indicator listed under dyad_indicators ({self._dyad_names()})")
+            for i, row in enumerate(sources.left_out):
+                self._check_dyad_key(f"dyad_sources.{name}.left_out.{i}.dyad", row.dyad)
+        for key, by_indicator in self.dyads.items():
+            self._check_dyad_key(f"dyads.{key}", key)
+            for name, by_year in by_indicator.items():
+                where = f"dyads.{key}.{name}"
+                if name not in self.dyad_indicators:
+                    raise RecordError(where, f"an indicator listed under dyad_indicators ({self._dyad_names()})")
+                for year, value in by_year.items():
+                    if not self.first_year <= year <= self.last_year:
+                        raise RecordError(f"{where}.{year}", f"a year in {self.first_year}..{self.last_year}")
+                    if value <= 0 and not self.dyad_indicators[name].allow_negative:
+                        raise RecordError(f"{where}.{year}", "a positive number")
+        for name, sources in self.dyad_sources.items():
+            seen: set[tuple[str, int]] = set()
+            for i, other in enumerate(sources.other):
+                for key, years in other.figures.items():
+                    where = f"dyad_sources.{name}.other.{i}.figures.{key}"
+                    self._check_dyad_key(where, key)
+                    for year in years:
+                        if not self._has_dyad(name, key, year):
+                            raise RecordError(where, f"figures that have a value ({key} {year} has none)")
+                        if (key, year) in seen:
+                            raise RecordError(where, f"each figure in one source only ({key} {year} is listed twice)")
+                        seen.add((key, year))
+            if sources.text is None:
+                for key, by_indicator in self.dyads.items():
+                    for year in by_indicator.get(name, {}):
+                        if (key, year) not in seen:
+                            where = f"dyad_sources.{name}.other"
+                            raise RecordError(where, f"a source for {key} {year} (there is no usual `text`)")
+        declared: set[tuple[str, str, int]] = set()
+        for i, gap in enumerate(self.dyad_gaps):
+            if gap.indicator not in self.dyad_indicators:
+                where = f"dyad_gaps.{i}.indicator"
+                raise RecordError(where, f"an indicator listed under dyad_indicators ({self._dyad_names()})")
+            for key in gap.dyads:
+                self._check_dyad_key(f"dyad_gaps.{i}.dyads", key)
+                for year in gap.years:
+                    if self._has_dyad(gap.indicator, key, year):
+                        raise RecordError(f"dyad_gaps.{i}", f"missing figures only ({key} {year} has a value)")
+                    declared.add((gap.indicator, key, year))
+        for key in self.dyad_keys:
+            for name in self.dyad_indicators:
+                for year in self.years:
+                    if not self._has_dyad(name, key, year) and (name, key, year) not in declared:
+                        raise RecordError(f"dyads.{key}.{name}", f"a value for {year}, or an entry under dyad_gaps")
+
+    def _has_dyad(self, indicator: str, key: str, year: int) -> bool:
+        return year in self.dyads.get(key, {}).get(indicator, {})
 
     # ---- reading -------------------------------------------------------------------------------
 
@@ -220,6 +347,102 @@ class YearlyRecord(Strict):
         self.value(indicator, actor, year)
         other = self._other(indicator, actor, year)
         return bool(other and other.estimate)
+
+    # ---- reading: pairs of states ---------------------------------------------------------------
+
+    @property
+    def dyad_keys(self) -> list[str]:
+        """Every pair of the record's actors, as the record's keys (alphabetical: "PAK-RUS")."""
+        codes = sorted(self.values)
+        return [f"{a}-{b}" for i, a in enumerate(codes) for b in codes[i + 1 :]]
+
+    def _pair(self, dyad: str) -> tuple[str, str]:
+        """A dyad in either order ("PAK-RUS" or "RUS-PAK") as its two codes, as given."""
+        parts = dyad.split("-") if isinstance(dyad, str) else []
+        if len(parts) != 2 or parts[0] == parts[1]:
+            raise ValueError(f"a dyad is two different actor codes joined by '-' (e.g. 'PAK-RUS'), got {dyad!r}")
+        for code in parts:
+            if code not in self.values:
+                raise KeyError(f"actor {code!r} is not in the record (it has {', '.join(self.values)})")
+        return parts[0], parts[1]
+
+    def _dyad_key(self, dyad: str) -> str:
+        return "-".join(sorted(self._pair(dyad)))
+
+    def dyad_gap(self, indicator: str, dyad: str, year: int) -> DyadGap | None:
+        """The dyad_gaps entry that explains a missing dyad figure, if any (dyad in either order)."""
+        key = self._dyad_key(dyad)
+        return next(
+            (g for g in self.dyad_gaps if g.indicator == indicator and key in g.dyads and year in g.years), None
+        )
+
+    def dyad_value(self, indicator: str, dyad: str, year: int) -> float:
+        """One figure of a pair of states (dyad in either order); a KeyError names what is missing."""
+        if indicator not in self.dyad_indicators:
+            raise KeyError(f"dyad indicator {indicator!r} is not in the record (it has {self._dyad_names()})")
+        key = self._dyad_key(dyad)
+        by_year = self.dyads.get(key, {}).get(indicator, {})
+        if year not in by_year:
+            gap = self.dyad_gap(indicator, key, year)
+            why = f": {gap.note}" if gap else ""
+            raise KeyError(f"no {indicator} for {key} in year {year}{why}")
+        return by_year[year]
+
+    def has_dyad(self, indicator: str, dyad: str, year: int) -> bool:
+        return self._has_dyad(indicator, self._dyad_key(dyad), year)
+
+    def dyad_source(self, indicator: str, dyad: str, year: int) -> str:
+        """The source text of one dyad figure: its own under ``other``, else the indicator's usual one."""
+        self.dyad_value(indicator, dyad, year)  # KeyError if the figure does not exist
+        key = self._dyad_key(dyad)
+        sources = self.dyad_sources[indicator]
+        other = next((o for o in sources.other if year in o.figures.get(key, [])), None)
+        if other is not None:
+            return other.text
+        if sources.text is None:  # the validator gives every figure a source, so this cannot happen
+            raise KeyError(f"no source for {indicator} {key} {year}")
+        return sources.text
+
+    def dyad_frame(self) -> pd.DataFrame:
+        """Every dyad figure as a row: columns dyad (alphabetical key), year (int), indicator, value."""
+        rows = [
+            (key, year, name, value)
+            for key, by_indicator in self.dyads.items()
+            for name in self.dyad_indicators
+            for year, value in sorted(by_indicator.get(name, {}).items())
+        ]
+        frame = pd.DataFrame(rows, columns=["dyad", "year", "indicator", "value"])
+        return frame.astype({"dyad": str, "year": int, "indicator": str, "value": float})
+
+    def trade(self, dyad: str, year: int) -> float:
+        """Bilateral goods trade, both directions, current US$ bn (``trade_bn``); dyad in either order.
+
+        Known only for the years the reference has a clean calendar-year figure (every pair in 2014
+        from COW Dyadic Trade v4.0, a few pairs in 2021-2024 from national headline figures, which
+        are not like-for-like with COW's); any other year raises a KeyError quoting the gap note.
+        """
+        return self.dyad_value("trade_bn", dyad, year)
+
+    def un_distance(self, dyad: str, year: int, indicator: str = "un_ideal_point") -> float:
+        """|ideal point of a - ideal point of b| in ``year``: the UN voting alignment proxy.
+
+        ``dyad`` is two codes in either order ("PAK-RUS" = "RUS-PAK"); ``indicator`` is
+        ``un_ideal_point`` (final-passage votes, 2010-2024) or ``un_ideal_point_all`` (all votes,
+        ends 2023). Smaller means closer voting. Read changes in a distance, not its level: the
+        ideal points place a state on one dimension of UN General Assembly voting, so they measure
+        how a state votes on the Assembly's agenda ("Global-South" voting against the US and its
+        allies), not bilateral warmth. India and Pakistan, hostile neighbours, sit close together
+        in every year (0.149 in 2014, 0.037 in 2019); what tells something is a dyad moving
+        together or apart. The distance is computed from the record's 3-decimal point estimates,
+        so it can differ by 0.001 from facts.csv's ``UNGA_idealpoint_distance_*`` rows, which were
+        computed from unrounded ones. Distances are derived here, never stored.
+        """
+        if indicator not in UN_IDEAL_POINTS:
+            raise ValueError(
+                f"un_distance reads an ideal-point indicator ({', '.join(UN_IDEAL_POINTS)}), got {indicator!r}"
+            )
+        a, b = self._pair(dyad)
+        return abs(self.value(indicator, a, year) - self.value(indicator, b, year))
 
 
 def _input_error(exc: ValidationError, path: Path) -> InputError:
