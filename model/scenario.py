@@ -53,6 +53,9 @@ class ScenarioSpec(Parameters):
     focus: list[str] = []
     friction: dict[str, float] = {}
     actors: dict[str, ActorOverride] = {}
+    events_from: str | None = Field(
+        None, min_length=1, description="a scenario whose events within this horizon come before this file's own"
+    )
     events: list[dict[str, Any]] = []
 
     @model_validator(mode="after")
@@ -175,12 +178,45 @@ def build_scenario(raw: dict[str, Any], path: Path, sha256: str) -> Scenario:
     actors = load_actor_set(spec.actor_set)
     check_actor_overrides(spec, actors, path)
     check_focus(spec, actors, path)
+    if spec.events_from is not None:
+        inherited, source_sha256 = inherited_events(spec, actors.codes, path)
+        # the resolved spec lists the inherited events itself, so a run's manifest rebuilds without the other file
+        spec = spec.model_copy(update={"events": [*inherited, *spec.events], "events_from": None})
+        sha256 = hashlib.sha256(f"{sha256}+{source_sha256}".encode()).hexdigest()
     events = tuple(parse_event(item, i, actors.codes, path) for i, item in enumerate(spec.events))
     check_event_ids(events, path)
     for event in events:
         check_horizon(event, spec, path)
         check_period(event, spec, path)
     return Scenario(path.stem, str(path), sha256, spec, events, actors)
+
+
+def inherited_events(spec: ScenarioSpec, codes: list[str], path: Path) -> tuple[list[dict[str, Any]], str]:
+    """The events of scenario ``spec.events_from`` all of whose dates lie within this horizon, and its sha256.
+
+    Undated events (a hazard or condition without a window) are not inherited; the other scenario
+    may not itself inherit (one level only), so a file's events are always found in one of two files.
+    """
+    name = spec.events_from or ""
+    source = SCENARIO_DIR / f"{name}.yaml"
+    if "/" in name or not source.is_file():
+        close = difflib.get_close_matches(name, scenario_names(), n=1)
+        hint = f" (did you mean {close[0]!r}?)" if close else " (see 'run.py list')"
+        raise InputError(path, "events_from", f"the name of a scenario in scenarios/{hint}, got {name!r}")
+    if source.resolve() == path.resolve():
+        raise InputError(path, "events_from", "another scenario than this one")
+    raw = read_mapping(source)
+    if raw.get("events_from") is not None:
+        raise InputError(path, "events_from", f"a scenario without events_from of its own ({name} has one)")
+    items = raw.get("events") or []
+    if not isinstance(items, list):
+        raise InputError(source, "events", "a list of events")
+    kept = []
+    for i, item in enumerate(items):
+        dates = [date for _, date in parse_event(item, i, codes, source).dates()]
+        if dates and all(spec.start <= date <= spec.end for date in dates):
+            kept.append(item)
+    return kept, hashlib.sha256(source.read_bytes()).hexdigest()
 
 
 def parse_event(item: Any, position: int, codes: list[str], path: Path) -> Event:

@@ -1,6 +1,6 @@
-"""Recompute each actor's ``growth_uncertainty`` in model/data/five-2014.yaml and five-2024.yaml.
+"""Recompute each actor's ``growth_uncertainty`` in model/data/five-2014.yaml, five-2019.yaml and five-2024.yaml.
 
-    python docs/experiments/growth_uncertainty.py [--reference PATH] [--year 2014 --year 2024]
+    python docs/experiments/growth_uncertainty.py [--reference PATH] [--year 2014 --year 2019 --year 2024]
 
 The figure is the standard deviation (a yearly fraction) of a persistent per-world offset to an
 actor's average growth. It is estimated from the IMF's own record, using only forecasts whose
@@ -14,7 +14,9 @@ outturns fall before the set's start year Y:
 - the figure is the root mean square of these errors over the eligible vintages, per country.
 
 Everything is read from the reference CSVs (``--reference``, default ../shared/reference next to
-the repository root); the YAML files hold the numbers printed here.
+the repository root); the YAML files hold the numbers printed here. The start years are the
+actor sets' (five-2014, five-2019, five-2024); the rule is the same for each, so the 2019 figure
+uses only outturns for 2010-2018 (the last of them, for 2018, is the October 2019 release).
 """
 
 from __future__ import annotations
@@ -32,6 +34,7 @@ VINTAGE = re.compile(r"^real_gdp_growth_proj_IMF_WEO_Apr(\d{4})$")
 OUTTURN = "real_gdp_growth_outturn_IMF_WEO_hist"
 HORIZON = 4  # target years V .. V + 4: the current year and four ahead
 MIN_YEARS = 2
+START_YEARS = (2014, 2019, 2024)  # five-2014, five-2019, five-2024
 
 
 @dataclass(frozen=True)
@@ -82,9 +85,9 @@ def growth_uncertainty(reference: Path, start_year: int) -> dict[str, Uncertaint
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--reference", type=Path, default=DEFAULT_REFERENCE)
-    parser.add_argument("--year", type=int, action="append", help="start year(s); default 2014 and 2024")
+    parser.add_argument("--year", type=int, action="append", help="start year(s); default 2014, 2019 and 2024")
     args = parser.parse_args()
-    for year in args.year or [2014, 2024]:
+    for year in args.year or START_YEARS:
         result = growth_uncertainty(args.reference, year)
         print(f"start year {year}")
         for country, u in result.items():
