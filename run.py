@@ -66,8 +66,10 @@ def command_run(args: argparse.Namespace) -> None:
     from analysis.storage import default_folder, manifest, write_results
     from model.scenario import load_scenario
 
+    posterior = chosen_posterior(args)
     scenario = load_scenario(args.scenario, tuple(args.set), args.years)
     check_replicates(scenario, args.replicates)
+    announce_parameters(args, posterior, [scenario])
     if args.out:
         out = Path(args.out)
         reserve(out, estimated_bytes(scenario, args.replicates))
@@ -82,6 +84,7 @@ def command_run(args: argparse.Namespace) -> None:
         args.workers,
         args.dask,
         quiet=args.quiet,
+        posterior=posterior,
     )
 
     def charts(folder: Path) -> None:
@@ -92,6 +95,38 @@ def command_run(args: argparse.Namespace) -> None:
     print(f"{scenario.name}: {args.replicates} replicate(s), {scenario.steps} steps, {results.seconds:.2f} s -> {out}")
     if not args.no_charts:
         print(f"charts: {out / 'charts'}")
+
+
+def chosen_posterior(args: argparse.Namespace) -> Any:
+    """The posterior a run uses: --posterior FILE, none with --no-posterior, else the committed default
+    (``analysis.posterior.DEFAULT_POSTERIOR``) once that file exists."""
+    from analysis import posterior
+
+    if args.no_posterior:
+        return None
+    if args.posterior:
+        return posterior.read_posterior(args.posterior)
+    if posterior.DEFAULT_POSTERIOR.is_file():
+        return posterior.read_posterior(posterior.DEFAULT_POSTERIOR)
+    return None
+
+
+def announce_parameters(args: argparse.Namespace, chosen: Any, scenarios: list[Any]) -> None:
+    """Check the posterior against every scenario to run, then say in one line which parameter set is used."""
+    from analysis import posterior
+
+    fixed = posterior.fixed_paths(getattr(args, "set", None) or ())
+    if chosen is None:
+        why = (
+            "--no-posterior" if args.no_posterior else f"no posterior at {posterior.shown(posterior.DEFAULT_POSTERIOR)}"
+        )
+        print(f"parameters: defaults ({why})")
+        return
+    for scenario in scenarios:
+        posterior.check_posterior(chosen, scenario, fixed)
+    kept = [p for p in chosen.model_parameters if p in fixed]
+    note = f"; --set fixes {', '.join(kept)}" if kept else ""
+    print(f"parameters: {posterior.describe(chosen.record(fixed))} from {posterior.shown(chosen.path)}{note}")
 
 
 def sweep_design(args: argparse.Namespace) -> Any:
@@ -167,10 +202,18 @@ def command_compare(args: argparse.Namespace) -> None:
     from analysis.comparison import gather, write_comparison
     from analysis.results_folder import reserve
     from analysis.storage import default_folder
+    from model.scenario import load_scenario
 
+    chosen = chosen_posterior(args)
+    names = [i for i in args.items if not Path(i).is_dir() and "/" not in i and Path(i).suffix in ("", ".yaml", ".yml")]
+    if len(args.items) >= 2 and names:  # gather refuses anything else, in its own words
+        scenarios = [load_scenario(name, years=args.years) for name in names] if chosen is not None else []
+        announce_parameters(args, chosen, scenarios)
+    elif len(args.items) >= 2:
+        print("parameters: each folder's own (as its manifest records; nothing is run)")
     if args.out:
         reserve(Path(args.out))
-    members = gather(args.items, args.seed, args.replicates, args.years, args.workers, args.quiet)
+    members = gather(args.items, args.seed, args.replicates, args.years, args.workers, args.quiet, chosen)
     name = "compare-" + "-vs-".join(m.label for m in members)
     out = Path(args.out) if args.out else default_folder(RESULTS_ROOT, name)
     write_comparison(members, out, not args.no_charts)
@@ -249,6 +292,17 @@ def command_landscape(args: argparse.Namespace) -> None:
         print(f"{rank:3d}. energy {item['energy']:.6g}: {{{', '.join(left)}}} vs {{{', '.join(right)}}}")
 
 
+def posterior_options(command: argparse.ArgumentParser) -> None:
+    choice = command.add_mutually_exclusive_group()
+    choice.add_argument(
+        "--posterior",
+        metavar="FILE",
+        help="draw each world's parameters from this posterior (its .yaml manifest, its .csv, or their folder); "
+        "default model/data/posterior-2014-2019.yaml once it exists",
+    )
+    choice.add_argument("--no-posterior", action="store_true", help="run every world with the default parameters")
+
+
 def execution_options(command: argparse.ArgumentParser, default_workers: int) -> None:
     command.add_argument(
         "--workers", type=int, default=default_workers, help=f"local worker processes (default {default_workers})"
@@ -279,6 +333,7 @@ def parser() -> Parser:
     run.add_argument("--out", help="results folder; must not exist (default results/<scenario>[-k])")
     run.add_argument("--format", choices=("parquet", "csv"), default="parquet", help="table format")
     run.add_argument("--no-charts", action="store_true", help="write tables only")
+    posterior_options(run)
     execution_options(run, default_workers=1)
     run.set_defaults(func=command_run)
 
@@ -330,6 +385,7 @@ def parser() -> Parser:
     compare.add_argument("--no-charts", action="store_true", help="write tables only")
     compare.add_argument("--workers", type=int, default=1, help="local worker processes for scenario runs (default 1)")
     compare.add_argument("--quiet", action="store_true", help="no progress bar")
+    posterior_options(compare)
     compare.set_defaults(func=command_compare)
 
     explain = sub.add_parser("explain", help="why a dyad moved: each mechanism's and event's contribution")

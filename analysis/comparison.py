@@ -63,8 +63,10 @@ def gather(
     years: float | None = None,
     workers: int = 1,
     quiet: bool = True,
+    posterior: Any = None,
 ) -> list[Member]:
-    """Read each results folder and run each scenario name (all scenarios with one seed and replicate count)."""
+    """Read each results folder and run each scenario name (all scenarios with one seed and replicate count,
+    and with ``posterior``'s draws if given: replicate r of each takes the same draw)."""
     from analysis.ensemble import run_ensemble
     from analysis.storage import manifest, read_results
     from model.scenario import load_scenario
@@ -81,7 +83,8 @@ def gather(
         elif "/" in item or path.suffix not in (".yaml", ".yml", ""):
             raise InputError(item, "(folder)", "an existing results folder or a scenario name (see 'run.py list')")
         else:
-            results = run_ensemble(load_scenario(item, years=years), replicates, seed, workers=workers, quiet=quiet)
+            scenario = load_scenario(item, years=years)
+            results = run_ensemble(scenario, replicates, seed, workers=workers, quiet=quiet, posterior=posterior)
             members.append(Member(results.scenario.name, manifest(results, "parquet"), results.tables, results))
     return with_unique_labels(members, items)
 
@@ -291,6 +294,7 @@ def comparison_manifest(members: list[Member], paired: bool) -> dict[str, Any]:
                 "seed": m.meta["seed"],
                 "replicates": m.meta["replicates"],
                 "power_index": member_index(m.meta),
+                "parameter_set": m.meta.get("parameter_set") or {"set": "defaults"},
                 "bloc_0_side": largest_at_start(m),
                 "run_here": m.results is not None,
             }

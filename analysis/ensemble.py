@@ -2,7 +2,9 @@
 
 Replicate r always gets the seed ``world_seed(seed, r)``, so an ensemble gives the same numbers
 whatever the chunk size or number of workers: chunking only changes how many worlds one Mesa
-model advances at once, and where.
+model advances at once, and where. With a posterior (``analysis.posterior``) replicate r also takes
+the parameter values of a draw chosen by (seed, r) alone; a path given with ``--set`` (``overrides``)
+keeps its ``--set`` value in every world.
 """
 
 from __future__ import annotations
@@ -10,11 +12,13 @@ from __future__ import annotations
 import time
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
+from typing import Any
 
 import numpy as np
 import pandas as pd
 
 from analysis.engine import DEFAULT_CHUNK, Chunk, check_chunk, chunk_bounds, executor
+from analysis.posterior import DEFAULTS, Posterior, check_posterior, fixed_paths, world_values
 from analysis.tables import TABLES
 from model.files import InputError
 from model.scenario import Scenario
@@ -35,6 +39,8 @@ class Results:
     tables: dict[str, pd.DataFrame] = field(default_factory=dict)
     started: str = ""
     seconds: float = 0.0
+    parameter_set: dict[str, Any] = field(default_factory=lambda: dict(DEFAULTS))
+    """Which parameters the worlds ran with: ``{"set": "defaults"}``, or a posterior's ``record()``."""
 
 
 def estimated_bytes(scenario: Scenario, replicates: int) -> int:
@@ -67,19 +73,41 @@ def run_ensemble(
     workers: int = 1,
     dask: str | None = None,
     quiet: bool = True,
+    posterior: Posterior | None = None,
 ) -> Results:
-    """Run ``replicates`` worlds of a scenario in chunks (see ``analysis.engine``) and gather their tables."""
+    """Run ``replicates`` worlds of a scenario in chunks (see ``analysis.engine``) and gather their tables.
+
+    With a ``posterior`` each world takes its parameter values from one of its draws
+    (``analysis.posterior.world_values``), except the paths ``overrides`` sets: pass the ``--set``
+    assignments the scenario was loaded with, so that they win over the posterior.
+    """
     check_replicates(scenario, replicates)
     check_chunk(chunk)
+    fixed = fixed_paths(overrides)
+    values: dict[str, np.ndarray] = {}
+    parameter_set = dict(DEFAULTS)
+    if posterior is not None:
+        check_posterior(posterior, scenario, fixed)
+        values = world_values(posterior, seed, np.arange(replicates), fixed)
+        parameter_set = posterior.record(fixed)
     started = datetime.now(UTC).isoformat(timespec="seconds")
     clock = time.perf_counter()
     bounds = chunk_bounds(replicates, chunk)
     chunks = (
-        Chunk(k, scenario, seed, np.arange(first, last), outcomes=False, tables=True)
+        Chunk(
+            k,
+            scenario,
+            seed,
+            np.arange(first, last),
+            values={path: v[first:last] for path, v in values.items()},
+            outcomes=False,
+            tables=True,
+        )
         for k, (first, last) in enumerate(bounds)
     )
     with executor(workers, dask, len(bounds)) as run:
         # one chunk finishes all at once: a progress bar would only flash
         parts = sorted(run.run(chunks, replicates, quiet or len(bounds) == 1), key=lambda done: done[0].index)
     tables = {name: pd.concat([p[name] for _, p in parts], ignore_index=True) for name in TABLES}
-    return Results(scenario, seed, replicates, tuple(overrides), tables, started, time.perf_counter() - clock)
+    seconds = time.perf_counter() - clock
+    return Results(scenario, seed, replicates, tuple(overrides), tables, started, seconds, parameter_set)

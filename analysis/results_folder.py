@@ -47,7 +47,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.csv as pacsv
 import pyarrow.parquet as pq
-from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
 from model.files import InputError, first_error
 
@@ -507,6 +507,31 @@ class _WithTables(_Manifest):
     rows: dict[str, Annotated[int, Field(ge=0)]]
 
 
+class ParameterSet(BaseModel):
+    """Which parameters an ensemble's worlds ran with (``parameter_set``): the defaults, or a posterior's draws.
+
+    Optional in format 1: folders written before posteriors existed have none and ran with the defaults
+    (``{"set": "defaults"}``), so readers take a missing one as that, and no version bump is needed.
+    """
+
+    model_config = ConfigDict(extra="allow", strict=True)
+
+    set: Literal["defaults", "posterior"]
+    name: str | None = Field(None, min_length=1)
+    file: str | None = Field(None, min_length=1)
+    sha256: str | None = Field(None, pattern=r"^[0-9a-f]{64}$")
+    draws: int | None = Field(None, ge=1)
+    paths: list[str] = []
+
+    @model_validator(mode="after")
+    def _posterior_named(self) -> ParameterSet:
+        if self.set == "posterior":
+            for name in ("name", "file", "sha256", "draws"):
+                if getattr(self, name) is None:
+                    raise ValueError(f"a posterior's {name} (a posterior parameter set names its file, hash and draws)")
+        return self
+
+
 class EnsembleManifest(_WithTables):
     kind: Literal["ensemble"]
     scenario: str
@@ -514,6 +539,7 @@ class EnsembleManifest(_WithTables):
     seed: int
     replicates: int = Field(ge=1)
     overrides: list[str]
+    parameter_set: ParameterSet | None = None
     parameters: dict[str, Any]
     actors: list[str] = Field(min_length=2)
     steps: int = Field(ge=1)

@@ -52,6 +52,7 @@ def manifest(results: Results, fmt: str) -> dict[str, Any]:
         "seed": results.seed,
         "replicates": results.replicates,
         "overrides": list(results.overrides),
+        "parameter_set": dict(results.parameter_set),
         "parameters": scenario.spec.model_dump(mode="json"),
         "actor_set": scenario.actors.spec.name,
         "actors": scenario.actors.codes,

@@ -33,6 +33,7 @@ SCENARIO_STYLES = ("-", "--", ":", "-.")  # scenarios in a comparison: one line 
 DPI = 150
 TITLE_INCHES = 0.1  # the title's distance from the top edge, the same on short and tall figures
 CHARS_PER_INCH = 11.5  # about how many characters of a 12-point title fit in an inch
+FOOTNOTE_POINTS = 7
 DATA_NOTE = "Data: IMF WEO, World Bank, SIPRI, UN WPP 2024, COW NMC v7.0, national trade figures (model/data)."
 DEFAULT_INDEX = "economic_military"  # what folders written before power.index existed were on
 INDEX_NAMES = {
@@ -159,17 +160,46 @@ def finish(fig: Figure, meta: dict[str, Any], title: str, bottom: float = 0.03, 
     ``tight=False`` keeps a layout the chart arranged itself (e.g. around a shared colour bar).
     """
     fig.suptitle(heading(fig, meta, title), fontsize=12, x=0.01, y=1 - TITLE_INCHES / fig.get_figheight(), ha="left")
-    fig.text(
-        0.01,
-        0.005,
-        f"powershift {meta.get('version', '')} · {DATA_NOTE}",
-        fontsize=7,
-        color="#555555",
-        ha="left",
-        va="bottom",
-    )
+    note = fig.text(0.01, 0.005, footnote(meta), fontsize=FOOTNOTE_POINTS, color="#555555", ha="left", va="bottom")
+    fit_width(fig, note)
     if tight:
         fig.tight_layout(rect=(0, bottom, 1, 1))
+
+
+def footnote(meta: dict[str, Any]) -> str:
+    """Version, parameter set and data sources: 'powershift 0.1.0 · Parameters: defaults · Data: ...'."""
+    parameters = parameter_note(meta)
+    return " · ".join(filter(None, (f"powershift {meta.get('version', '')}", parameters, DATA_NOTE)))
+
+
+def parameter_note(meta: dict[str, Any]) -> str:
+    """Which parameters a folder's worlds ran with: 'Parameters: posterior NAME (D draws)' or 'Parameters:
+    defaults' (also for ensembles written before posteriors existed, which all ran with the defaults); a
+    sweep's design; a comparison's members' (by label when they differ). Empty when the manifest does not
+    say (an explanation's source keeps no parameter set)."""
+    from analysis.posterior import describe
+
+    kind = meta.get("kind", "ensemble")
+    if kind == "sweep":
+        return "Parameters: as swept, the rest at defaults"
+    if kind == "explanation":
+        source = meta.get("source") or {}
+        return f"Parameters: {describe(source['parameter_set'])}" if "parameter_set" in source else ""
+    if kind == "comparison":
+        members = meta.get("members") or []
+        sets = {m.get("label", ""): describe(m.get("parameter_set")) for m in members}
+        if len(set(sets.values())) > 1:
+            return "Parameters: " + "; ".join(f"{label} {text}" for label, text in sets.items())
+        return f"Parameters: {next(iter(sets.values()), 'defaults')}"
+    return f"Parameters: {describe(meta.get('parameter_set'))}"
+
+
+def fit_width(fig: Figure, text: Any, smallest: float = 5.0) -> None:
+    """Shrink a one-line text (down to ``smallest`` points) until it fits the figure's width."""
+    width = text.get_window_extent(fig.canvas.get_renderer()).width / fig.dpi
+    room = 0.98 * fig.get_figwidth()
+    if width > room:
+        text.set_fontsize(max(smallest, text.get_fontsize() * room / width))
 
 
 def heading(fig: Figure, meta: dict[str, Any], title: str) -> str:
