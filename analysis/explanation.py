@@ -211,7 +211,9 @@ def explain(
         "to": finish.date().isoformat(),
         "results": str(folder),
         "source": {
-            k: source[k] for k in ("scenario", "seed", "replicates", "version", "actors", "kind") if k in source
+            k: source[k]
+            for k in ("scenario", "seed", "replicates", "version", "actors", "kind", "parameter_set")
+            if k in source
         },
         "version": package_version(),
         "written": datetime.now(UTC).isoformat(timespec="seconds"),
@@ -234,19 +236,27 @@ def without_each_event(
     """Per replicate, each event's total effect on the dyad's change over the period, indirect effects
     included: the change with every event minus the change in the paired worlds without that event.
 
-    The runs are rebuilt from the manifest's resolved scenario with its seed and replicates; removing
-    an event leaves every other random draw where it was (ODD §2, Stochasticity), so the difference
-    is the event's. Effects are not additive: events interact.
+    The runs are rebuilt from the manifest's resolved scenario with its seed, replicates and parameter
+    set (the same posterior draws per world); removing an event leaves every other random draw where
+    it was (ODD §2, Stochasticity), so the difference is the event's. Effects are not additive: events
+    interact.
     """
     from analysis.ensemble import run_ensemble
+    from analysis.posterior import reopen
     from model.scenario import scenario_from_text
 
     spec, (a, b) = source["parameters"], dyad
+    record = source.get("parameter_set")
+    posterior = reopen(record)
+    # paths the original run fixed with --set are in the resolved scenario already: keep them fixed
+    fixed = () if posterior is None else tuple(f"{p}=" for p in posterior.model_parameters if p not in record["paths"])
 
     def change(events: list[dict[str, Any]]) -> pd.Series:
         text = yaml.safe_dump({**spec, "events": events}, sort_keys=False)
         scenario = scenario_from_text(text, f"{source['scenario']} (explain --counterfactual)")
-        align = run_ensemble(scenario, source["replicates"], source["seed"], workers=workers).tables["alignment"]
+        align = run_ensemble(
+            scenario, source["replicates"], source["seed"], overrides=fixed, workers=workers, posterior=posterior
+        ).tables["alignment"]
         rows = align[(align["actor_a"] == a) & (align["actor_b"] == b)].set_index(["date", "replicate"])["alignment"]
         return rows.loc[end] - rows.loc[begin]
 

@@ -383,3 +383,17 @@ def place(final: Path, data: bytes) -> None:
             os.rename(staging, final)
     finally:
         staging.unlink(missing_ok=True)
+
+
+def reopen(record: dict[str, Any] | None) -> Posterior | None:
+    """The posterior a results manifest's ``parameter_set`` names (None for the defaults), refused if its
+    file no longer holds the same draws: rebuilt runs must draw what the original runs drew."""
+    if not record or record.get("set") != "posterior":
+        return None
+    path = Path(record["file"])
+    posterior = read_posterior(path if path.is_absolute() else ROOT / path)
+    if posterior.sha256 != record["sha256"]:
+        raise InputError(
+            posterior.path, "sha256", f"the posterior the results were made with ({record['sha256'][:12]}…)"
+        )
+    return posterior

@@ -372,3 +372,48 @@ def test_write_posterior_round_trips_exactly_and_never_overwrites(tmp_path: Path
     with pytest.raises(InputError, match=r"bad\.yaml: method"):
         write_posterior(pd.DataFrame({"alignment.rate": [0.1]}), {**FIT, "method": ""}, tmp_path / "bad")
     assert sorted(p.name for p in tmp_path.iterdir()) == ["posterior-test.csv", "posterior-test.yaml"]
+
+
+def test_explain_counterfactual_redraws_the_runs_posterior(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """The paired runs without each event use the same draws as the results they explain: with a
+    posterior they differ from the same explanation of a defaults run, and a changed posterior is refused."""
+    post = fixture_posterior(tmp_path)
+    base = [
+        "run",
+        "india-pakistan-crisis",
+        "--replicates",
+        "4",
+        "--years",
+        "2",
+        "--seed",
+        "1",
+        "--no-charts",
+        "--quiet",
+    ]
+    assert cli(capsys, *base, "--posterior", str(post.path), "--out", str(tmp_path / "p"))[0] == 0
+    assert cli(capsys, *base, "--no-posterior", "--out", str(tmp_path / "d"))[0] == 0
+    effects = {}
+    for name in ("p", "d"):
+        status, _, err = cli(
+            capsys,
+            "explain",
+            str(tmp_path / name),
+            "--dyad",
+            "IND-PAK",
+            "--counterfactual",
+            "--out",
+            str(tmp_path / f"x{name}"),
+        )
+        assert status == 0, err
+        effects[name] = pd.read_csv(tmp_path / f"x{name}" / "event_effects.csv").set_index("name")["mean"]
+    assert not np.allclose(effects["p"].to_numpy(), effects["d"].to_numpy())
+    meta = json.loads((tmp_path / "xp" / "manifest.json").read_text())
+    assert meta["source"]["parameter_set"]["sha256"] == post.sha256
+    frame = pd.read_csv(post.data_path)
+    frame.loc[0, "alignment.rate"] = 0.5
+    frame.to_csv(post.data_path, index=False, lineterminator="\n")
+    rehash(post.path)
+    status, _, err = cli(
+        capsys, "explain", str(tmp_path / "p"), "--dyad", "IND-PAK", "--counterfactual", "--out", str(tmp_path / "y")
+    )
+    assert status == 2 and "sha256" in err and not (tmp_path / "y").exists()
