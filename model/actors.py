@@ -165,6 +165,7 @@ class Actor(Strict):
     cinc: Figure | None = None
     growth_forecast: GrowthForecast
     growth_uncertainty: Figure
+    exchange_uncertainty: Figure
     population_projection: PopulationProjection
     nuclear: Flag
     stability: Figure
@@ -183,6 +184,9 @@ class Actor(Strict):
             raise ValueError("stability must be within [0, 1]")
         if not 0 <= self.growth_uncertainty.value <= 0.1:
             raise ValueError("growth_uncertainty must be a yearly fraction within [0, 0.1]")
+        if not 0 <= self.exchange_uncertainty.value <= 0.5:
+            expected = "a yearly s.d. of the log real exchange rate within [0, 0.5]"
+            raise field_error("exchange_uncertainty.value", expected, self.exchange_uncertainty.value)
         return self
 
 
@@ -275,6 +279,7 @@ class ActorSet:
         self.energy = column("energy_mtce")
         self.industry = column("iron_steel_mt")
         self.growth_sd = column("growth_uncertainty")
+        self.exchange_sd = column("exchange_uncertainty")  # yearly s.d. of the log real exchange rate's walk
         forecasts = [a.growth_forecast.values for a in actors]
         # trend growth: the mean of the first five forecast years (fewer if fewer are given)
         self.growth = np.array([np.mean(list(f.values())[:TREND_YEARS]) for f in forecasts], dtype=float)
@@ -425,6 +430,7 @@ def synthetic_actor_set(n: int, seed: int = 0) -> ActorSet:
                 "source": src,
             },
             "growth_uncertainty": fig(0.01),
+            "exchange_uncertainty": fig(0.0),  # no exchange-rate walk: synthetic runs are as before it existed
             "population_projection": {"values": _synthetic_population(extra), "source": src},
             "nuclear": {"value": bool(rng.random() < 0.2), "source": src},
             "stability": fig(rng.uniform(0.4, 0.95)),

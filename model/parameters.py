@@ -172,6 +172,13 @@ class Economy(Strict):
     growth_uncertainty: float = Field(
         1.0, ge=0, le=5, description="scale of the per-world growth offset (1 = the WEO forecast errors' s.d.)"
     )
+    exchange_uncertainty: float = Field(
+        1.0,
+        ge=0,
+        le=10,
+        description="multiplies every actor's exchange_uncertainty (the s.d. of a random walk in its log real "
+        "exchange rate); 0 = real exchange rates follow exchange_drift only, the previous model",
+    )
     stability_recovery: float = Field(
         0.3, ge=0, le=10, description="pull of stability back to its usual level per year"
     )

@@ -217,6 +217,7 @@ class World(mesa.Model):
                 "economy.instability_drag",
                 "economy.sanctions_drag",
                 "economy.growth_uncertainty",
+                "economy.exchange_uncertainty",
                 "economy.stability_recovery",
                 "economy.industry_elasticity",
                 "economy.energy_elasticity",
@@ -289,6 +290,7 @@ class World(mesa.Model):
         self.gdp0 = tile(data.gdp)
         self.gdp = self.gdp0.copy()  # real output, base-year USD bn at base-year exchange rates
         self.gdp_mer = self.gdp.copy()  # its value at this year's real exchange rates
+        self.exchange_level = np.zeros((w, n))  # the random walk's part of the log real exchange rate
         self.potential = self.gdp0.copy()
         self.ppp_ratio = tile(data.gdp_ppp / data.gdp)  # constant real exchange rates, as the WEO assumes
         self.gdp_ppp = self.gdp * self.ppp_ratio
@@ -305,8 +307,8 @@ class World(mesa.Model):
         self.forecast += self.growth_offset[None]
 
     def _draw_randomness(self, keys: np.ndarray) -> None:
-        """Draw every world's alignment noise and growth offsets, addressed by dyad and state name
-        (the event lotteries are the schedule's, in streams named by event)."""
+        """Draw every world's alignment noise, growth offsets and exchange-rate steps, addressed by
+        dyad and state name (the event lotteries are the schedule's, in streams named by event)."""
         steps = np.arange(self.horizon)
         i, j = self.pairs
         dyads = ["-".join(sorted((self.codes[a], self.codes[b]))) for a, b in zip(i, j, strict=True)]
@@ -316,6 +318,11 @@ class World(mesa.Model):
         draws = randomness.normals(keys, growth_streams, np.zeros(1, dtype=np.int64))[:, 0, :]  # (W, N)
         sd = self.actor_set.growth_sd[None, :] * self.p["economy.growth_uncertainty"][:, None]
         self.growth_offset = sd * draws  # one persistent offset to each state's forecast growth per world
+        exchange_streams = np.array([randomness.stream_id(f"exchange:{c}") for c in self.codes], dtype=np.uint64)
+        z = randomness.normals(keys, exchange_streams, steps)  # (W, S, N)
+        step_sd = self.actor_set.exchange_sd[None, :] * self.p["economy.exchange_uncertainty"][:, None]
+        # each step's move of the log real exchange rate's random walk (exactly 0 at scale or s.d. 0)
+        self.exchange_steps = step_sd[:, None, :] * np.sqrt(self.dt) * z
 
     def step_of(self, date: dt.date) -> int:
         return int(np.floor((date - self.spec.start).days / 365.25 * self.spec.steps_per_year + 1e-9))
@@ -470,7 +477,8 @@ class World(mesa.Model):
         expected = economy.trade_volume(self.rest_trade)
         self.gdp = economy.output(self.potential, self.trade, expected, p["economy.trade_gain"])
         self.gdp_ppp = self.gdp * self.ppp_ratio
-        self.gdp_mer = self.gdp * np.exp(self.exchange_drift * (self.t + 1) * dt)
+        self.exchange_level = self.exchange_level + self.exchange_steps[:, self.t]
+        self.gdp_mer = self.gdp * np.exp(self.exchange_drift * (self.t + 1) * dt + self.exchange_level)
 
     def trade_target(
         self, scale: np.ndarray, boost: np.ndarray, cut: np.ndarray, alignment: np.ndarray, blocked: np.ndarray

@@ -19,6 +19,8 @@ from model.scenario import Scenario, scenario_from_text
 from model.world import CONTRIBUTIONS, History, World, world_seed
 
 NOISE_OFF: dict[str, Any] = {"noise": {"enabled": False}}
+NO_EXCHANGE_WALK: dict[str, Any] = {"exchange_uncertainty": 0.0}
+"""Economy settings that hold real exchange rates at their drift (the model before the random walk)."""
 
 
 def scenario_dict(
@@ -29,7 +31,13 @@ def scenario_dict(
     noise: bool = False,
     **extra: Any,
 ) -> dict[str, Any]:
-    """A minimal valid scenario document; noise is off unless asked for."""
+    """A minimal valid scenario document; noise is off unless asked for.
+
+    With noise off the random walk of real exchange rates is off too (``economy.exchange_uncertainty:
+    0`` unless the caller's ``economy`` sets it): in the model it is a switch of its own, like the
+    growth offsets (which stay on here), but the noise-off tests were written for market-rate GDP
+    that moves only with real GDP and ``exchange_drift``.
+    """
     mech: dict[str, Any] = {} if noise else {"noise": {"enabled": False}}
     for name, settings in (mechanisms or {}).items():
         merged = dict(mech.get(name, {})) if isinstance(settings, dict) else {}
@@ -49,6 +57,8 @@ def scenario_dict(
     if actors:
         doc["actors"] = actors
     doc.update(extra)
+    if not noise:
+        doc["economy"] = {**NO_EXCHANGE_WALK, **dict(doc.get("economy") or {})}
     return doc
 
 

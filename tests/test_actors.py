@@ -240,11 +240,49 @@ def test_growth_uncertainty_is_what_the_experiment_computes(sourced):
         assert all(max(years) <= sourced.spec.year - 1 for years in computed[code].years.values())
 
 
+@pytest.mark.parametrize("name", ["five-2014", "five-2019", "five-2024"])
+def test_exchange_uncertainty_is_what_the_experiment_computes(name):
+    data = load_actor_set(name)
+    year = data.spec.year
+    computed = experiment("exchange_uncertainty").exchange_uncertainty(year)
+    for code, actor in data.spec.actors.items():
+        figure = actor.exchange_uncertainty
+        assert figure.value == pytest.approx(computed[code].value, abs=5e-7), code
+        assert max(computed[code].changes) + 1 == year - 1, "changes up to (Y-2) -> (Y-1) only"
+        assert figure.year == f"2010-{year - 1}"
+        assert "LATER VINTAGE" in figure.note and "October 2025" in figure.note, code
+    assert data.exchange_sd[data.index("USA")] == 0, "exchange rates are against the dollar"
+    assert np.all(np.delete(data.exchange_sd, data.index("USA")) > 0.03)
+
+
+def test_exchange_uncertainty_reads_the_reference_rows_the_record_copies():
+    """The experiment reads the record; computed from facts.csv and macro.csv directly it is the same."""
+    facts, macro = reference_rows("facts.csv"), reference_rows("macro.csv")  # skips without the reference data
+    module = experiment("exchange_uncertainty")
+    for year in module.START_YEARS:
+        years = range(module.FIRST_YEAR, year)
+        level = {
+            c: np.log(
+                [
+                    float(facts[("GDP_current_USD", c, y)]["value"])
+                    / 1e9
+                    / float(macro[("gdp_ppp_IMF_WEO_Oct2025", c, y)]["value"])
+                    for y in years
+                ]
+            )
+            for c in module.CODES
+        }
+        for code, u in module.exchange_uncertainty(year).items():
+            changes = np.diff(level[code] - level["USA"])
+            assert u.value == pytest.approx(float(np.sqrt(np.mean(changes**2))), abs=1e-12), (year, code)
+
+
 def test_synthetic_set_has_the_real_economy_fields_and_is_seeded():
     a, b, c = synthetic_actor_set(8, seed=4), synthetic_actor_set(8, seed=4), synthetic_actor_set(8, seed=5)
     years = np.array([2023.0, 2024.0, 2024.5, 2025.0, 2040.0])
     assert np.all((a.gdp_ppp >= a.gdp) & (a.gdp_ppp <= 3 * a.gdp))
     assert np.all(a.growth_sd == 0.01)
+    assert np.all(a.exchange_sd == 0), "no exchange-rate walk: synthetic runs are as before it"
     for actor in a.spec.actors.values():
         assert len(actor.growth_forecast.values) in (1, 2)
     assert np.all(np.abs(a.population_path(np.array([2034.0])) - 1) < 0.2), "flat-ish population"

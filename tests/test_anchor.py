@@ -9,7 +9,7 @@ from tests.conftest import FIVE, dyad, make_scenario, run
 
 K = dyad("PAK", "RUS")
 STILL = {c: {"growth": 0.0} for c in FIVE}
-NO_DRAW = {"growth_uncertainty": 0.0}
+NO_DRAW = {"growth_uncertainty": 0.0, "exchange_uncertainty": 0.0}
 SUMMIT = {"id": "s", "type": "summit", "actors": ["PAK", "RUS"], "at": "2025-01-01", "magnitude": 1.0}
 TREATY = {"id": "t", "type": "alliance_treaty", "actors": ["PAK", "RUS"], "at": "2025-01-01", "magnitude": 1.0}
 

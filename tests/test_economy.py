@@ -15,7 +15,7 @@ from model.actors import load_actor_set
 from tests.conftest import FIVE, make_scenario, run
 
 STEPS_PER_YEAR = 4
-NO_DRAW = {"economy": {"growth_uncertainty": 0.0}}
+NO_DRAW = {"economy": {"growth_uncertainty": 0.0, "exchange_uncertainty": 0.0}}
 
 
 def actor(h, series: str, code: str, step: int = -1) -> float:
@@ -64,7 +64,7 @@ SANCTIONS = {"id": "s", "type": "sanctions", "by": ["IND", "CHN", "PAK"], "targe
 
 def test_sanctions_drag_the_targets_output_beyond_trade_inside_the_set():
     without, with_ = both([SANCTIONS], **NO_DRAW)
-    _, trade_only = both([SANCTIONS], economy={"growth_uncertainty": 0.0, "sanctions_drag": 0.0})
+    _, trade_only = both([SANCTIONS], economy={**NO_DRAW["economy"], "sanctions_drag": 0.0})
     loss = 1 - actor(with_, "gdp", "RUS") / actor(without, "gdp", "RUS")
     trade_loss = 1 - actor(trade_only, "gdp", "RUS") / actor(without, "gdp", "RUS")
     assert loss > trade_loss + 0.05  # finance, technology and third markets cost far more than set trade
@@ -74,7 +74,7 @@ def test_sanctions_drag_the_targets_output_beyond_trade_inside_the_set():
 def test_sanctions_in_force_at_the_start_do_not_drag_again():
     """The forecast already prices in the sanctions of the start year; without new ones the drag is nil."""
     on = run(make_scenario(years=3, **NO_DRAW))
-    off = run(make_scenario(years=3, economy={"growth_uncertainty": 0.0, "sanctions_drag": 0.0}))
+    off = run(make_scenario(years=3, economy={**NO_DRAW["economy"], "sanctions_drag": 0.0}))
     np.testing.assert_allclose(on.actors["gdp"], off.actors["gdp"], rtol=1e-12)
 
 
@@ -95,7 +95,7 @@ def test_lower_usual_stability_slows_growth_in_absolute_terms():
 
 def test_instability_drag_is_zero_when_switched_off():
     ev = {"id": "u", "type": "political_instability", "actor": "PAK", "at": "2025-01-01"}
-    without, with_ = both([ev], economy={"growth_uncertainty": 0.0, "instability_drag": 0.0})
+    without, with_ = both([ev], economy={**NO_DRAW["economy"], "instability_drag": 0.0})
     assert actor(with_, "stability", "PAK", 5) < actor(without, "stability", "PAK", 5)
     np.testing.assert_allclose(actor(with_, "gdp", "PAK"), actor(without, "gdp", "PAK"), rtol=1e-3)
 
