@@ -238,24 +238,42 @@ def command_explain(args: argparse.Namespace) -> None:
 
 
 def command_history(args: argparse.Namespace) -> None:
-    from analysis import history
+    """Score the replay's checks and the rolling hindcasts, or (``--calibrate``) refit the posterior."""
+    from analysis import hindcast, history
     from analysis.results_folder import reserve
-    from analysis.storage import default_folder
+    from model.scenario import load_scenario
 
+    if args.calibrate:
+        calibrate_posterior(args)
+        return
+    posterior = chosen_posterior(args)
     if args.out:
         reserve(Path(args.out))
-    if args.calibrate:
-        out = Path(args.out) if args.out else default_folder(RESULTS_ROOT, "history-calibration")
-        found = history.calibrate(out, args.samples, args.replicates or 8, args.seed, args.workers, args.quiet)
-        print(yaml_text(found), end="")
-        print(f"-> {out / 'calibration.yaml'} (score with: run.py history --calibration {out / 'calibration.yaml'})")
-        return
-    calibration = history.read_calibration(Path(args.calibration) if args.calibration else history.CALIBRATION)
-    results = history.replay(calibration, args.replicates or 50, args.seed, args.workers, args.quiet)
-    card = history.score(results, calibration)
+    if not args.json:
+        announce_parameters(args, posterior, [load_scenario(o.scenario) for o in hindcast.ORIGINS])
+    replicates = args.replicates or 100
+    results = history.replay(posterior, replicates, args.seed, args.workers, args.quiet)
+    forecasts = hindcast.run_hindcast(posterior, replicates, args.seed)
+    card = {**history.score(results), "hindcast": hindcast.report(forecasts)}
     if args.out:
-        history.write_replay(results, card, Path(args.out))
-    print(json.dumps(card, indent=2) if args.json else history.text(card))
+        history.write_replay(results, card, Path(args.out), lambda folder: hindcast.write(forecasts, folder))
+    print(json.dumps(card, indent=2) if args.json else f"{history.text(card)}\n\n{hindcast.text(forecasts)}")
+
+
+def calibrate_posterior(args: argparse.Namespace) -> None:
+    """Fit the posterior on the calibration years (pyabc) and write NAME.csv and NAME.yaml for --out."""
+    from analysis import calibration
+
+    out = Path(args.out) if args.out else RESULTS_ROOT / "posterior-2014-2019"
+    if args.replicates is not None:
+        raise InputError("--replicates", "(option)", "no --replicates with --calibrate (it runs one world per draw)")
+    posterior = calibration.calibrate(out, calibration.FULL, args.seed, args.workers)
+    details = posterior.manifest["details"]
+    print(
+        f"posterior {posterior.name}: {posterior.size} draws from {details['simulations']:,} simulations, "
+        f"{details['generations']} generations, {details['minutes']:.1f} min -> {posterior.path}"
+    )
+    print(f"use it with: run.py run seed-2024 --posterior {posterior.path}")
 
 
 def yaml_text(data: Any) -> str:
@@ -403,16 +421,20 @@ def parser() -> Parser:
     explain.add_argument("--no-charts", action="store_true", help="write tables only")
     explain.set_defaults(func=command_explain)
 
-    hist = sub.add_parser("history", help="replay 2014-2024 and score it against the record (docs/VALIDATION.md)")
-    hist.add_argument("--json", action="store_true", help="print the scorecard as JSON")
-    hist.add_argument("--replicates", type=int, help="replicates (default 50; per point with --calibrate: 8)")
-    hist.add_argument("--seed", type=int, default=0, help="seed (default 0)")
-    hist.add_argument(
-        "--calibration", help="calibrated values to use (default model/data/history-2014-2024-calibration.yaml)"
+    hist = sub.add_parser(
+        "history", help="score the 2014 replay and the rolling hindcasts against the record (docs/VALIDATION.md)"
     )
-    hist.add_argument("--calibrate", action="store_true", help="recalibrate on 2014-2019 (a sweep) instead of scoring")
-    hist.add_argument("--samples", type=int, default=64, help="--calibrate: Latin-hypercube points (default 64)")
-    hist.add_argument("--out", help="new folder for the replay results and scorecard.json (or the calibration)")
+    hist.add_argument("--json", action="store_true", help="print the scorecard and hindcast scores as JSON")
+    hist.add_argument("--replicates", type=int, help="worlds per replay and per hindcast origin (default 100)")
+    hist.add_argument("--seed", type=int, default=0, help="seed (default 0)")
+    posterior_options(hist)
+    hist.add_argument(
+        "--calibrate",
+        action="store_true",
+        help="refit the posterior on 2014-2019 with pyabc (about 25 minutes) instead of scoring; "
+        "--out names the new posterior (default results/posterior-2014-2019)",
+    )
+    hist.add_argument("--out", help="new folder for the replay, scorecard.json, hindcast scores and charts")
     hist.add_argument("--workers", type=int, default=1, help="local worker processes (default 1)")
     hist.add_argument("--quiet", action="store_true", help="no progress bar")
     hist.set_defaults(func=command_history)

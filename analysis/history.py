@@ -6,36 +6,37 @@ dyads' alignment, their sign, and trade. A check passes when the *median* world 
 score is set beside the naive forecast that nothing changes after 2014 (persistence): the
 start-year capability shares carried forward, alignment and trade frozen at their 2014 values.
 
-Free parameters are calibrated on 2014→2019 only (``calibrate``: a Latin-hypercube sweep, the
-point with the lowest calibration loss wins), and the scorecard reports 2019→2024 separately, so
-it says how the model does on years it was not tuned to.
+The replay runs with the posterior fitted on 2014→2019 only (``analysis.calibration``), and the
+scorecard reports 2019→2024 separately, so it says how the model does on years it was not fitted
+to. The proper scores of the rolling hindcasts are ``analysis.hindcast``'s.
 """
 
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import json
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Literal
 
 import numpy as np
 import pandas as pd
-import yaml
 from pydantic import ConfigDict, Field, ValidationError
 
 from model import power
-from model.files import InputError, check_seed, first_error, read_mapping
+from model.files import check_seed, first_error, read_mapping
 from model.parameters import Strict
 from model.record import YearlyRecord, load_record
 
 if TYPE_CHECKING:
     from analysis.ensemble import Results
+    from analysis.posterior import Posterior
     from model.scenario import Scenario
 
 DATA = Path(__file__).resolve().parent.parent / "model" / "data"
 CHECKS = DATA / "history-2014-2024-checks.yaml"
-CALIBRATION = DATA / "history-2014-2024-calibration.yaml"
 SCENARIO = "history-2014-2024"
 PERIODS = ("calibration", "validation")
 COMPONENT_FIELDS = {
@@ -48,14 +49,8 @@ COMPONENT_FIELDS = {
     "gdp": "gdp_bn",
 }
 """The NMC-era record's fields (model/data/history-2014-2024-checks.yaml), used for the CINC index."""
-# Calibrated on 2014→2019: the rates that no data fix (defaults, ODD §4, inside the ranges).
-CALIBRATED = {
-    "alignment.rate": (0.05, 0.8),
-    "mechanisms.relaxation.rate": (0.1, 1.6),
-    "mechanisms.relaxation.anchor_rate": (0.0, 0.5),
-}
 TREND_YEARS = 4
-"""The trend baseline extrapolates the share change over this many years before a period's start."""
+"""The trend baseline extrapolates the change per year over at most this many years before an origin."""
 
 
 class RecordSchema(Strict):
@@ -96,6 +91,12 @@ class Record(RecordSchema):
     checks: list[Check]
 
 
+@functools.cache
+def yearly_record() -> YearlyRecord:
+    """The committed yearly record, read once per process: scoring reads it for every year and unit."""
+    return load_record()
+
+
 def read_record(path: Path = CHECKS) -> Record:
     try:
         return Record.model_validate(read_mapping(path))
@@ -131,7 +132,7 @@ def reference_years(record: Record, index: Index) -> list[int]:
     (its market-rate GDP ends in 2023)."""
     if index.name == "cinc":
         return sorted(record.capability.years)
-    yearly = load_record()
+    yearly = yearly_record()
     return [y for y in yearly.years if all(yearly.has("gdp_bn", c, y) for c in yearly.actors)]
 
 
@@ -169,7 +170,7 @@ def reference_shares(record: Record, year: int, codes: list[str], index: Index) 
             [[record.capability.years[first][code]["urban_population_m"] for code in codes]], dtype=float
         )
     else:
-        yearly = load_record()
+        yearly = yearly_record()
         components = {
             "gdp_mer": yearly.series("gdp_bn", codes, [year]),
             "gdp_ppp": yearly.series("gdp_ppp_bn", codes, [year]),
@@ -181,12 +182,20 @@ def reference_shares(record: Record, year: int, codes: list[str], index: Index) 
     return power.power_shares(cap)[0]
 
 
+def trend_window(origin: int) -> tuple[int, int]:
+    """The years the trend baseline's slope is measured over from an origin: up to the last year
+    known there (the one before it), at most ``TREND_YEARS`` back and not before the record's first
+    year (the 2014 origin reads 2010-2013, the 2019 origin 2014-2018)."""
+    last = origin - 1
+    return max(yearly_record().first_year, last - TREND_YEARS), last
+
+
 def trend_change(record: Record, first: int, last: int, codes: list[str], index: Index) -> np.ndarray:
-    """The trend baseline's share change over first..last (pp): the observed change over the
-    ``TREND_YEARS`` before ``first``, per year, carried on (the 2014 origin reads 2010-2014)."""
-    before = reference_shares(record, first - TREND_YEARS, codes, index)
-    start = reference_shares(record, first, codes, index)
-    return 100 * (start - before) / TREND_YEARS * (last - first)
+    """The trend baseline's share change over first..last (pp): the observed change per year over
+    ``trend_window(first)``, carried on."""
+    a, b = trend_window(first)
+    slope = (reference_shares(record, b, codes, index) - reference_shares(record, a, codes, index)) / (b - a)
+    return 100 * slope * (last - first)
 
 
 def at(table: pd.DataFrame, day: dt.date) -> pd.DataFrame:
@@ -303,27 +312,30 @@ def scorecard(record: Record, tables: dict[str, pd.DataFrame], codes: list[str],
     }
 
 
-def read_calibration(path: Path = CALIBRATION) -> dict[str, Any]:
-    calibration = read_mapping(path)
-    values = calibration.get("values")
-    if not isinstance(values, dict) or not values:
-        raise InputError(path, "values", "a mapping of parameter paths to calibrated values")
-    return calibration
-
-
-def replay(calibration: dict[str, Any], replicates: int, seed: int, workers: int = 1, quiet: bool = True) -> Results:
-    """The replay ensemble with the calibrated values."""
+def replay(
+    posterior: Posterior | None,
+    replicates: int,
+    seed: int,
+    workers: int = 1,
+    quiet: bool = True,
+    overrides: tuple[str, ...] = (),
+) -> Results:
+    """The replay ensemble, each world's parameters drawn from the posterior (or the defaults);
+    ``overrides`` (``--set`` assignments) win over the posterior."""
     from analysis.ensemble import run_ensemble
     from model.scenario import load_scenario
 
     check_seed(seed)
-    overrides = tuple(f"{path}={value}" for path, value in calibration["values"].items())
     scenario = load_scenario(SCENARIO, overrides)
-    return run_ensemble(scenario, replicates, seed, overrides=overrides, workers=workers, quiet=quiet)
+    return run_ensemble(
+        scenario, replicates, seed, overrides=overrides, workers=workers, quiet=quiet, posterior=posterior
+    )
 
 
-def score(results: Results, calibration: dict[str, Any], record: Record | None = None) -> dict[str, Any]:
+def score(results: Results, record: Record | None = None) -> dict[str, Any]:
     """The scorecard of a replay ensemble, with what it was run with."""
+    from analysis.posterior import describe
+
     record = record or read_record()
     scenario = results.scenario
     card = scorecard(record, results.tables, scenario.actors.codes, Index.of(scenario))
@@ -331,120 +343,23 @@ def score(results: Results, calibration: dict[str, Any], record: Record | None =
         "scenario": scenario.name,
         "replicates": results.replicates,
         "seed": results.seed,
-        "calibration": calibration["values"],
+        "parameters": describe(results.parameter_set),
         **card,
     }
 
 
-def start_state(scenario: Scenario) -> tuple[dict[str, float], dict[str, float]]:
-    """The replay's 2014 power shares and dyad alignments (the same in every world)."""
-    from model.world import World, world_seed
-
-    world = World(scenario, [world_seed(0, 0)], record_contributions=False)
-    codes = world.codes
-    shares = {c: float(world.shares[0, k]) for k, c in enumerate(codes)}
-    alignment = {
-        "-".join(sorted((codes[i], codes[j]))): float(world.alignment0[0, i, j])
-        for i, j in zip(*world.pairs, strict=True)
-    }
-    world.release()
-    return shares, alignment
-
-
-def calibration_loss(record: Record, runs: pd.DataFrame, scenario: Scenario) -> pd.Series:
-    """Per sweep point (its median world at 2019): the share of calibration checks missed plus the
-    capability error relative to persistence's, so persistence scores 1 + (1 − its hit rate)."""
-    codes, index = scenario.actors.codes, Index.of(scenario)
-    shares, alignment = start_state(scenario)
-    checks = [c for c in record.checks if period_of(c, record) == "calibration"]
-    first, last = capability_periods(record, index)["calibration"]
-    observed = 100 * (reference_shares(record, last, codes, index) - reference_shares(record, first, codes, index))
-    base_error = float(np.mean(np.abs(observed)))
-    medians = runs.groupby("point").median(numeric_only=True)
-    losses = {}
-    for point, row in medians.iterrows():
-        missed = sum(not passes(check, row[f"alignment_{dyad_key(check.dyad)}"], alignment) for check in checks)
-        simulated = np.array([100 * (row[f"share_{c}"] - shares[c]) for c in codes])
-        losses[point] = missed / max(len(checks), 1) + float(np.mean(np.abs(simulated - observed))) / base_error
-    return pd.Series(losses, name="loss")
-
-
-def dyad_key(dyad: str) -> str:
-    return "-".join(sorted(dyad.split("-")))
-
-
-def passes(check: Check, value: float, start: dict[str, float]) -> bool:
-    """Whether an alignment check holds for an end value, given the dyads' 2014 alignment."""
-    return bool(holds(check, value if check.kind == "alignment_sign" else value - start[dyad_key(check.dyad)]))
-
-
-def calibrate(
-    out: Path, samples: int, replicates: int, seed: int, workers: int = 1, quiet: bool = True
-) -> dict[str, Any]:
-    """Sweep the calibrated parameters over 2014→2019 (Latin hypercube) and keep the point of least loss;
-    ``out`` (new) receives the sweep, every point's loss and calibration.yaml."""
-    from analysis.design import Param, build_design
-    from analysis.storage import new_folder
-    from analysis.sweep import read_runs, run_sweep
-    from model.scenario import load_scenario
-
-    record = read_record()
-    dyads = sorted({dyad_key(c.dyad) for c in record.checks})
-    settings = {
-        "scenario": SCENARIO,
-        "years": (record.periods["calibration"].end - record.periods["calibration"].start).days / 365.25,
-        "params": [Param(path=p, low=lo, high=hi) for p, (lo, hi) in CALIBRATED.items()],
-        "sampler": "lhs",
-        "samples": samples,
-        "replicates": replicates,
-        "seed": seed,
-        "set": [f"focus=[{', '.join(dyads)}]"],
-    }
-    design = build_design(settings, "run.py history --calibrate")
-    with new_folder(out) as staging:
-        run_sweep(design, staging / "sweep", chunk=500, workers=workers, quiet=quiet)
-        runs = read_runs(staging / "sweep")
-        loss = calibration_loss(record, runs, load_scenario(SCENARIO, tuple(settings["set"])))
-        best = int(loss.idxmin())
-        point = runs[runs["point"] == best].iloc[0]
-        procedure = {
-            "command": f"run.py history --calibrate --samples {samples} --replicates {replicates} --seed {seed}",
-            "period": f"{record.periods['calibration'].start} to {record.periods['calibration'].end}",
-            "sampler": "lhs",
-            "samples": samples,
-            "replicates": replicates,
-            "seed": seed,
-            "ranges": {p: list(r) for p, r in CALIBRATED.items()},
-            "loss": "share of calibration checks missed by the median world + capability-share MAE / persistence's MAE",
-            "persistence_loss": round(1 + 1 - persistence_hit_rate(record), 4),
-        }
-        calibration = {
-            "values": {p: round(float(point[p]), 6) for p in CALIBRATED},
-            "loss": round(float(loss[best]), 4),
-            "procedure": procedure,
-        }
-        (staging / "calibration.yaml").write_text(yaml.safe_dump(calibration, sort_keys=False))
-        loss.to_frame().rename_axis("point").to_csv(staging / "losses.csv")
-    return calibration
-
-
-def persistence_hit_rate(record: Record) -> float:
-    """Calibration-period hit rate of 'nothing changes' (sign checks judged on the 2014 state)."""
-    from model.scenario import load_scenario
-
-    _, alignment = start_state(load_scenario(SCENARIO))
-    checks = [c for c in record.checks if period_of(c, record) == "calibration"]
-    return sum(passes(c, alignment[dyad_key(c.dyad)], alignment) for c in checks) / max(len(checks), 1)
-
-
-def write_replay(results: Results, card: dict[str, Any], out: Path) -> None:
-    """The replay's results folder (tables, charts) with its scorecard.json."""
+def write_replay(
+    results: Results, card: dict[str, Any], out: Path, more: Callable[[Path], None] = lambda folder: None
+) -> None:
+    """The replay's results folder (tables, charts) with its scorecard.json; ``more`` adds files to
+    the staging folder (the hindcasts' scores and charts), so they appear with the rest or not at all."""
     from analysis.charts import draw_all
     from analysis.storage import manifest, write_results
 
     def extras(folder: Path) -> None:
         (folder / "scorecard.json").write_text(json.dumps(card, indent=2) + "\n")
         draw_all(manifest(results, "parquet"), results.tables, folder / "charts")
+        more(folder)
 
     write_results(results, out, "parquet", extras)
 

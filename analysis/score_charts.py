@@ -69,6 +69,13 @@ def skill_chart(scores: pd.DataFrame, footnote: str) -> Figure:
     for ax, quantity in zip(axes.ravel(), quantities, strict=False):
         ax.axhline(0, color=style.REFERENCE, linewidth=1.2, zorder=1)
         frame = scores[scores["quantity"] == quantity]
+        counts = {
+            int(n)
+            for period in periods
+            for n in _pooled(frame[frame["period"] == period], BASELINES["persistence"][0])["n"]
+            if n > 0
+        }
+        uniform = len(counts) == 1  # one n for every point: say it once in the title instead of at each point
         for k, period in enumerate(periods):
             rows_of = frame[frame["period"] == period]
             colour = PERIOD_COLOURS.get(period, style.SPARE_COLOURS[k % len(style.SPARE_COLOURS)])
@@ -90,11 +97,11 @@ def skill_chart(scores: pd.DataFrame, footnote: str) -> Figure:
                 for h, value in zip(x, pooled["value"], strict=True):
                     if value < low:
                         _note(ax, h, low, f"↓ {value:.1f}".replace("-", "−"), colour, above=False)
-                if column == BASELINES["persistence"][0]:
+                if column == BASELINES["persistence"][0] and not uniform:
                     for h, value, n in zip(x, shown, pooled["n"], strict=True):
                         if n < SMALL_N and np.isfinite(value):
                             _note(ax, h, value, f"n={n:g}", colour, above=k % 2 == 0)
-        ax.set_title(quantity, fontsize=10)
+        ax.set_title(f"{quantity} ({next(iter(counts))} outcomes a point)" if uniform else quantity, fontsize=10)
         ax.set_xticks(horizons)
         ax.set_xlim(horizons.min() - 0.4, horizons.max() + 0.4)
         ax.set_xlabel("Horizon (years after the origin)")

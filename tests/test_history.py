@@ -9,11 +9,11 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 import pytest
-import yaml
 
 from analysis import history
 from model.actors import load_actor_set
 from model.scenario import load_scenario
+from model.world import World, world_seed
 from tests.test_cli import cli, files_under
 
 CODES = ["PAK", "RUS", "IND", "USA", "CHN"]
@@ -56,8 +56,8 @@ def test_reference_shares_use_the_models_composite() -> None:
     for year in years:
         shares = history.reference_shares(record, year, CODES, index)
         assert shares.sum() == pytest.approx(1.0) and (shares > 0).all()
-    start, _ = history.start_state(load_scenario(history.SCENARIO))
-    modelled = np.array([start[c] for c in CODES])
+    world = World(load_scenario(history.SCENARIO), [world_seed(0, 0)], record_contributions=False)
+    modelled = np.array([world.shares[0, world.codes.index(c)] for c in CODES])
     observed = history.reference_shares(record, 2014, CODES, index)
     # Levels differ by up to ~6 pp (USA): the record values 2014 spending in constant 2023 dollars and
     # its stock carries 2010-13 spending, while the start knows 2014 dollars and a steady state.
@@ -65,12 +65,17 @@ def test_reference_shares_use_the_models_composite() -> None:
     assert np.abs(modelled - observed).max() < 0.07
 
 
-def test_trend_baseline_carries_on_the_four_years_before_the_start() -> None:
+def test_trend_baseline_carries_on_the_years_known_before_the_start() -> None:
+    """From 2019 the slope is 2014->2018 (the last year known then); from 2014 the record allows 2010->2013."""
     record = history.read_record()
     index = history.Index.of(load_scenario(history.SCENARIO))
-    before, start = (history.reference_shares(record, y, CODES, index) for y in (2015, 2019))
+    assert history.trend_window(2019) == (2014, 2018) and history.trend_window(2014) == (2010, 2013)
+    before, last = (history.reference_shares(record, y, CODES, index) for y in (2014, 2018))
     trend = history.trend_change(record, 2019, 2023, CODES, index)
-    np.testing.assert_allclose(trend, 100 * (start - before), rtol=1e-12)  # four years on at the same pace
+    np.testing.assert_allclose(trend, 100 * (last - before), rtol=1e-12)  # four years on at the same pace
+    before, last = (history.reference_shares(record, y, CODES, index) for y in (2010, 2013))
+    trend = history.trend_change(record, 2014, 2019, CODES, index)
+    np.testing.assert_allclose(trend, 100 * (last - before) / 3 * 5, rtol=1e-12)
 
 
 def test_cinc_scoring_uses_the_nmc_record() -> None:
@@ -178,15 +183,24 @@ def test_history_json_has_the_scorecard_keys(scorecard: tuple[dict, Path]) -> No
         assert {"name", "expected", "simulated", "ok", "source"} <= set(item)
     rates = [c["ok"] for c in card["checks"]]
     assert card["hit_rate"] == pytest.approx(sum(rates) / len(rates), abs=1e-4)
-    assert card["calibration"] == history.read_calibration()["values"]
+    assert card["parameters"].startswith("posterior posterior-2014-2019")
+    forecasts = card["hindcast"]
+    assert {row["period"] for row in forecasts["scores"]} == {"calibration", "held-back"}
+    for row in forecasts["scores"]:
+        assert {"origin", "horizon", "quantity", "crps_skill_vs_persistence", "crps_skill_vs_trend"} <= set(row)
+        assert {"brier_skill", "coverage_50", "coverage_90"} <= set(row)
 
 
 def test_history_out_keeps_the_replay_and_its_scorecard(scorecard: tuple[dict, Path]) -> None:
     card, out = scorecard
     assert json.loads((out / "scorecard.json").read_text()) == card
     assert (out / "charts" / "focus_alignment.png").is_file()
+    for chart in ("hindcast_skill.png", "hindcast_coverage.png"):
+        assert (out / "charts" / chart).stat().st_size > 10_000
+    scores = pd.read_csv(out / "hindcast-scores.csv")
+    assert len(scores) == len(card["hindcast"]["scores"])
     meta = json.loads((out / "manifest.json").read_text())
-    assert meta["scenario"] == "history-2014-2024" and meta["overrides"]
+    assert meta["scenario"] == "history-2014-2024" and meta["parameter_set"]["set"] == "posterior"
 
 
 def test_history_text_names_every_check_and_period(tmp_path: Path) -> None:
@@ -196,38 +210,26 @@ def test_history_text_names_every_check_and_period(tmp_path: Path) -> None:
     assert files_under(tmp_path) == []  # printing writes nothing
 
 
-def test_calibration_keeps_the_point_of_least_loss(tmp_path: Path) -> None:
-    out = tmp_path / "cal"
-    found = history.calibrate(out, samples=6, replicates=2, seed=3)
-    losses = pd.read_csv(out / "losses.csv")
-    assert found["loss"] == pytest.approx(losses["loss"].min(), abs=1e-4)
-    for path, (low, high) in history.CALIBRATED.items():
-        assert low <= found["values"][path] <= high
-    assert yaml.safe_load((out / "calibration.yaml").read_text())["values"] == found["values"]
-    assert (out / "sweep" / "manifest.json").is_file()
+def test_bad_posterior_file_is_refused(tmp_path: Path) -> None:
+    (tmp_path / "post.yaml").write_text("name: 3\n")
+    done = cli("history", "--posterior", "post.yaml", cwd=tmp_path)
+    assert done.returncode == 2 and "post.yaml:" in done.stderr
+    assert files_under(tmp_path) == [tmp_path / "post.yaml"]
 
 
-def test_committed_calibration_is_what_the_documented_procedure_gives(tmp_path: Path) -> None:
-    committed = history.read_calibration()
-    procedure = committed["procedure"]
-    out = tmp_path / "again"
-    again = history.calibrate(out, procedure["samples"], procedure["replicates"], procedure["seed"])
-    assert again["values"] == committed["values"] and again["loss"] == committed["loss"]
-
-
-def test_bad_calibration_file_is_refused(tmp_path: Path) -> None:
-    (tmp_path / "cal.yaml").write_text("values: 3\n")
-    done = cli("history", "--calibration", "cal.yaml", cwd=tmp_path)
-    assert done.returncode == 2 and "cal.yaml: values:" in done.stderr
-    assert files_under(tmp_path) == [tmp_path / "cal.yaml"]
+def test_calibrate_refuses_replicates_and_writes_nothing(tmp_path: Path) -> None:
+    done = cli("history", "--calibrate", "--replicates", "3", "--out", "post", cwd=tmp_path)
+    assert done.returncode == 2 and "--replicates" in done.stderr
+    assert files_under(tmp_path) == []
 
 
 def test_validation_document_shows_the_current_scorecard() -> None:
-    """docs/VALIDATION.md quotes the scorecard of `run.py history` (50 replicates, seed 0) exactly."""
+    """docs/VALIDATION.md quotes the scorecard of `run.py history` (100 replicates, seed 0) exactly."""
+    from analysis.posterior import DEFAULT_POSTERIOR, read_posterior
+
     text = (Path(__file__).resolve().parent.parent / "docs" / "VALIDATION.md").read_text()
     quoted = text.split("tests/test_history.py keeps it current -->\n", 1)[1].split("<!-- /scorecard -->", 1)[0]
-    calibration = history.read_calibration()
-    card = history.score(history.replay(calibration, 50, 0), calibration)
+    card = history.score(history.replay(read_posterior(DEFAULT_POSTERIOR), 100, 0))
     assert quoted == history.markdown(card)
 
 

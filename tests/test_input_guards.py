@@ -102,9 +102,9 @@ def test_duplicate_key_in_a_sweep_spec(cwd: Path, capsys: pytest.CaptureFixture[
     refused(capsys, cwd, ["sweep", "--spec", spec, "--quiet"], "spec.yaml: line 4: duplicate key 'seed'")
 
 
-def test_duplicate_key_in_a_calibration_file(cwd: Path, capsys: pytest.CaptureFixture[str]) -> None:
-    name = write(cwd, "cal.yaml", "values:\n  alignment.rate: 0.5\n  alignment.rate: 0.6\n")
-    refused(capsys, cwd, ["history", "--calibration", name], "cal.yaml: line 3: duplicate key 'alignment.rate'")
+def test_duplicate_key_in_a_posterior_manifest(cwd: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    name = write(cwd, "post.yaml", "name: p\nmethod: abc\nname: q\n")
+    refused(capsys, cwd, ["history", "--posterior", name], "post.yaml: line 3: duplicate key 'name'")
 
 
 def test_duplicate_key_in_a_set_value(cwd: Path, capsys: pytest.CaptureFixture[str]) -> None:
@@ -340,8 +340,6 @@ def test_the_calendar_bounds_are_what_the_tables_hold(cwd: Path) -> None:
         (["compare", "s.yaml", "s.yaml", "--replicates", "0"], "--replicates: replicates:"),
         (["history", "--replicates", "0"], "--replicates: replicates:"),
         (["history", "--replicates", "-3"], "--replicates: replicates:"),
-        (["history", "--calibrate", "--samples", "0"], "--samples: samples:"),
-        (["history", "--samples", "0"], "--samples: samples:"),
     ],
 )
 def test_zero_counts_are_refused_everywhere(
