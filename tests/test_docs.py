@@ -96,7 +96,7 @@ def test_odd_numbers_are_what_the_model_gives() -> None:
     assert "| difference, pp | +0.88 | +1.29 | +2.02 | −1.87 | **−2.32** |" in odd
     assert "CINC index - CINC, pp        +0.88  +1.29  +2.02  -1.87  -2.32" in out
     assert "no pair moves by more than 0.004" in odd and "over ten years 0.0039" in out
-    assert "raises India's change by 0.76 pp" in odd and "from the baseline: 0.76 pp" in out
+    assert "raises India's change by 0.75 pp" in odd and "from the baseline: 0.75 pp" in out
     assert "`russia-isolated` lowers Russia's by 0.63" in odd and "'RUS': -0.63, 'USA': 0.33}  largest 0.63" in out
     assert "by 3.00 % (trade inside the set only); with the default drag by\n13.17 %" in odd
     assert "RUS GDP -3.00 % with sanctions_drag 0, -13.17 % with the default" in out
@@ -104,6 +104,11 @@ def test_odd_numbers_are_what_the_model_gives() -> None:
     assert "ever has |p_bloc1 − bloc| above 0.000" in odd and "among actors with shares > 0.05: 0.000" in out
     assert "67 % after one year, 35 % after three, 19 % after ten and 18 % in the long run" in odd
     assert "stepped: left after 1 year 67%, 3 years 35%, 10 years 19%, 50 years 18%" in out
+    assert "halves in 0.58 years near A = 0 and 13 % of a push stays" in odd
+    assert "gap half-life 0.58 yr, share that stays 17%; stepped: left after 1 year 36%" in out
+    assert "50 years 13%" in out
+    assert "changes by 0.01 pp, against 0.54 pp of spread" in odd
+    assert "parameter effect 0.01 pp, spread across worlds 0.54 pp" in out
 
 
 def test_readme_balance_of_power_table_is_what_the_model_gives() -> None:

@@ -3,8 +3,9 @@
     python docs/experiments/balance_of_power.py
 
 Prints the Markdown table the README shows under "What moves the balance of power" (a test
-keeps the two equal). Each scenario runs 50 replicates with seed 0, so replicate r of every
-scenario shares its random numbers with replicate r of the baseline; the difference is taken
+keeps the two equal). Each scenario runs 50 replicates with seed 0 and the committed posterior
+(what `run` and `compare` use by default), so replicate r of every scenario shares its random
+numbers and its parameter draw with replicate r of the baseline; the difference is taken
 world by world at the last recorded step, then summarised by its median and 5-95 % range. Power
 shares are on the headline economic-military index; P(bloc 1) is the finite-temperature
 probability of sitting in the bloc opposite the USA's (ODD §3.3.14).
@@ -16,6 +17,7 @@ import numpy as np
 import pandas as pd
 
 from analysis.ensemble import run_ensemble
+from analysis.posterior import DEFAULT_POSTERIOR, read_posterior
 from model.scenario import load_scenario, scenario_names
 
 REPLICATES = 50
@@ -27,7 +29,8 @@ BLOC_FLOOR = 0.5
 
 def end_state(name: str) -> pd.DataFrame:
     """Per replicate and actor: the end power share (%) and P(bloc 1) (%)."""
-    traj = run_ensemble(load_scenario(name), REPLICATES, SEED).tables["trajectories"]
+    posterior = read_posterior(DEFAULT_POSTERIOR)
+    traj = run_ensemble(load_scenario(name), REPLICATES, SEED, posterior=posterior).tables["trajectories"]
     end = traj[traj.step == traj.step.max()].set_index(["replicate", "actor"])
     return 100 * end[["power_share", "p_bloc1"]]
 

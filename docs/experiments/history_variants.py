@@ -1,6 +1,6 @@
 """The replay's scorecard under variants of the model: python docs/experiments/history_variants.py
 
-Each row is the calibrated replay (50 replicates, seed 0) with one change, scored exactly as
+Each row is the replay with the committed posterior (50 replicates, seed 0) with one change, scored exactly as
 `run.py history` scores it; docs/VALIDATION.md ("Robustness") quotes this table. The variants
 are not candidates to choose from after seeing the held-back years: they say how much of the
 score rests on one assumption.
@@ -9,9 +9,10 @@ score rests on one assumption.
 from __future__ import annotations
 
 from analysis import history
+from analysis.posterior import DEFAULT_POSTERIOR, read_posterior
 
 VARIANTS = {
-    "calibrated (the scorecard)": {},
+    "posterior (the scorecard)": {},
     "no sanctions drag (its size comes from 2022-23, inside the validation years)": {"economy.sanctions_drag": 0.0},
     "fixed anchor (kappa = 0, the previous model)": {"mechanisms.relaxation.anchor_rate": 0.0},
     "no growth draws (growth_uncertainty = 0)": {"economy.growth_uncertainty": 0.0},
@@ -20,9 +21,8 @@ VARIANTS = {
 
 
 def row(name: str, changes: dict[str, object]) -> str:
-    calibration = history.read_calibration()
-    calibration = {**calibration, "values": {**calibration["values"], **changes}}
-    card = history.score(history.replay(calibration, 50, 0), calibration)
+    overrides = tuple(f"{path}={value}" for path, value in changes.items())
+    card = history.score(history.replay(read_posterior(DEFAULT_POSTERIOR), 50, 0, overrides=overrides))
     cal, val = card["periods"]["calibration"], card["periods"]["validation"]
     trend = "—" if val["trend_capability_share_mae"] is None else f"{val['trend_capability_share_mae']:.2f}"
     hits = sum(c["ok"] for c in card["checks"] if c["period"] == "validation")

@@ -12,7 +12,6 @@ from pathlib import Path
 
 import numpy as np
 import pandas as pd
-import yaml
 
 from analysis.ensemble import run_ensemble
 from model import blocs, economy, military
@@ -25,7 +24,7 @@ REFERENCE = Path(__file__).resolve().parents[2].parent / "shared" / "reference"
 DEFAULTS = Parameters()
 QUIET = (
     "title: t\ndescription: d\nstart: {start}\nyears: 10\nactor_set: {actors}\n"
-    "mechanisms: {{noise: {{enabled: false}}}}\neconomy: {{growth_uncertainty: 0.0}}\n"
+    "mechanisms: {{noise: {{enabled: false}}}}\neconomy: {{growth_uncertainty: 0.0, exchange_uncertainty: 0.0}}\n"
 )
 LARGE = 0.05
 """An actor with a power share above this counts as large in the bloc-safety summary."""
@@ -158,7 +157,7 @@ def relaxation() -> None:
         f"sec 4: relaxation {relax.rate}/yr with the anchor fixed (kappa 0): half-life {np.log(2) / relax.rate:.2f} yr "
         f"at A = 0, {np.log(2) / (relax.rate * room):.2f} yr at |A| = 0.6 (effective rate x {room:.2f})"
     )
-    for rate, kappa, label in ((relax.rate, relax.anchor_rate, "defaults"), (*calibrated(), "replay calibration")):
+    for rate, kappa, label in ((relax.rate, relax.anchor_rate, "defaults"), (*calibrated(), "posterior median")):
         for level in (0.0, 0.6):
             left = one_off(rate, kappa, level)
             room = 1 - level**2
@@ -174,11 +173,12 @@ def relaxation() -> None:
 
 
 def calibrated() -> tuple[float, float]:
-    """The replay's calibrated values (model/data/history-2014-2024-calibration.yaml): relaxation and anchor rates."""
-    path = Path(__file__).resolve().parents[2] / "model" / "data" / "history-2014-2024-calibration.yaml"
-    fitted = yaml.safe_load(path.read_text())["values"]
-    print("sec 3.3.5 replay calibration: " + ", ".join(f"{k} {v:.3f}" for k, v in fitted.items()))
-    return fitted["mechanisms.relaxation.rate"], fitted["mechanisms.relaxation.anchor_rate"]
+    """The committed posterior's medians (model/data/posterior-2014-2019.csv) of the relaxation and anchor rates."""
+    from analysis.posterior import DEFAULT_POSTERIOR, read_posterior
+
+    medians = read_posterior(DEFAULT_POSTERIOR).draws.median()
+    print("sec 3.3.5 posterior medians: " + ", ".join(f"{k} {v:.3f}" for k, v in medians.items()))
+    return float(medians["mechanisms.relaxation.rate"]), float(medians["mechanisms.relaxation.anchor_rate"])
 
 
 def one_off(rate: float, kappa: float, level: float, push: float = 0.01, dt: float = 0.25) -> np.ndarray:
@@ -232,7 +232,7 @@ def trade_term_under_sanctions() -> None:
     """
     event = "events: [{id: s, type: sanctions, by: [IND, CHN, PAK], target: [RUS], at: 2024-04-01}]\n"
     quiet = QUIET.format(start="2024-01-01", actors="five-2024").replace("years: 10", "years: 6")
-    no_drag = quiet.replace("{growth_uncertainty: 0.0}", "{growth_uncertainty: 0.0, sanctions_drag: 0.0}")
+    no_drag = quiet.replace("exchange_uncertainty: 0.0}", "exchange_uncertainty: 0.0, sanctions_drag: 0.0}")
     gdp = {}
     for label, text in (("none", quiet), ("drag 0", no_drag + event), ("default", quiet + event)):
         world = World(scenario_from_text(text), [world_seed(0, 0)])
@@ -334,6 +334,31 @@ def ride_along() -> None:
             )
 
 
+def share_information() -> None:
+    """Section 3.3.16: why power shares are left out of the posterior fit. 64 worlds of the 2014
+    origin's calibration window at the prior's lower and upper ends of the three rates (same seeds):
+    how far the parameters move the share changes, against the spread across worlds."""
+    from analysis import calibration, hindcast
+
+    scenario = calibration.calibration_scenario()
+    worlds = np.arange(64)
+    ends = [
+        {
+            path: np.full(64, bounds[k])
+            for path, bounds in calibration.PRIOR.items()
+            if not path.startswith("observation")
+        }
+        for k in (0, 1)
+    ]
+    low, high = (hindcast.simulate(scenario, 5, worlds, values) for values in ends)
+    effect = float(np.abs(low.values["power share"] - high.values["power share"]).mean())
+    spread = float(low.values["power share"].std(axis=1).mean())
+    print(
+        f"sec 3.3.16 power-share changes 2015-2019: parameter effect {effect:.2f} pp, "
+        f"spread across worlds {spread:.2f} pp"
+    )
+
+
 if __name__ == "__main__":
     start_check("five-2024", "2024-01-01")
     start_check("five-2014", "2014-01-01")
@@ -345,3 +370,4 @@ if __name__ == "__main__":
     sanctions_drag()
     scenario_shares()
     ride_along()
+    share_information()
