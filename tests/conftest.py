@@ -6,8 +6,12 @@ offered as fixtures for tests that prefer injection.
 
 from __future__ import annotations
 
+import csv
+import importlib.util
+import sys
 from collections.abc import Iterable
 from pathlib import Path
+from types import ModuleType
 from typing import Any
 
 import numpy as np
@@ -122,3 +126,28 @@ def scenario_factory():
 @pytest.fixture
 def runner():
     return run
+
+
+ROOT = Path(__file__).resolve().parent.parent
+REFERENCE = ROOT.parent / "shared" / "reference"
+"""The shared sourced figures the data files are copied from; tests that read them skip without them."""
+
+
+def experiment(name: str) -> ModuleType:
+    """A script of docs/experiments, imported as a module (the docs quote what its functions print)."""
+    path = ROOT / "docs" / "experiments" / f"{name}.py"
+    spec = importlib.util.spec_from_file_location(name, path)
+    assert spec and spec.loader
+    module = importlib.util.module_from_spec(spec)
+    sys.modules[name] = module  # dataclasses look their module up here
+    spec.loader.exec_module(module)
+    return module
+
+
+def reference_rows(name: str) -> dict[tuple[str, str, int], dict[str, str]]:
+    """A reference CSV's yearly rows by (indicator, country or pair, year); skips when it is absent."""
+    if not (REFERENCE / name).is_file():
+        pytest.skip(f"reference data not available: {REFERENCE / name} is missing")
+    with open(REFERENCE / name, newline="") as handle:
+        rows = [r for r in csv.DictReader(handle) if r["year"].isdigit()]
+    return {(r["indicator"], r["country_or_pair"], int(r["year"])): r for r in rows}

@@ -2,9 +2,6 @@
 
 from __future__ import annotations
 
-import csv
-import importlib.util
-import sys
 from pathlib import Path
 
 import numpy as np
@@ -14,10 +11,9 @@ import yaml
 from model.actors import Figure, Flag, load_actor_set, synthetic_actor_set
 from model.files import InputError
 from model.world import World, world_seed
-from tests.conftest import FIVE, history_arrays, make_scenario, write_synthetic
+from tests.conftest import FIVE, REFERENCE, experiment, history_arrays, make_scenario, reference_rows, write_synthetic
 
 ROOT = Path(__file__).resolve().parents[1]
-REFERENCE = ROOT.parent / "shared" / "reference"
 SOURCED_SETS = ("five-2024", "five-2014")
 
 
@@ -118,23 +114,6 @@ def test_actor_set_figure_without_source_is_rejected(tmp_path):
 @pytest.fixture(scope="module", params=SOURCED_SETS)
 def sourced(request):
     return load_actor_set(request.param)
-
-
-def reference_rows(name: str) -> dict[tuple[str, str, int], dict[str, str]]:
-    if not (REFERENCE / name).is_file():
-        pytest.skip(f"reference data not available: {REFERENCE / name} is missing")
-    with open(REFERENCE / name, newline="") as handle:
-        rows = [r for r in csv.DictReader(handle) if r["year"].isdigit()]
-    return {(r["indicator"], r["country_or_pair"], int(r["year"])): r for r in rows}
-
-
-def experiment(name: str):
-    path = ROOT / "docs" / "experiments" / f"{name}.py"
-    spec = importlib.util.spec_from_file_location(name, path)
-    module = importlib.util.module_from_spec(spec)
-    sys.modules[name] = module  # dataclasses look their module up here
-    spec.loader.exec_module(module)
-    return module
 
 
 def test_new_figures_are_sourced_and_growth_is_a_yearly_fraction(sourced):

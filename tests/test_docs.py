@@ -113,12 +113,9 @@ def test_odd_numbers_are_what_the_model_gives() -> None:
 
 def test_readme_balance_of_power_table_is_what_the_model_gives() -> None:
     """The README's "What moves the balance of power" block is docs/experiments/balance_of_power.py's output."""
-    import importlib.util
+    from tests.conftest import experiment
 
-    spec = importlib.util.spec_from_file_location("bop", ROOT / "docs" / "experiments" / "balance_of_power.py")
-    assert spec and spec.loader
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
+    module = experiment("balance_of_power")
     text = (ROOT / "README.md").read_text()
     quoted = text.split("tests/test_docs.py keeps it current -->\n", 1)[1].split("<!-- /balance-of-power table -->")[0]
     assert quoted == module.table()

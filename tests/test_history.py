@@ -235,13 +235,9 @@ def test_validation_document_shows_the_current_scorecard() -> None:
 
 def test_validation_document_shows_the_current_robustness_table() -> None:
     """docs/VALIDATION.md's robustness table is docs/experiments/history_variants.py's output."""
-    import importlib.util
+    from tests.conftest import ROOT, experiment
 
-    root = Path(__file__).resolve().parent.parent
-    spec = importlib.util.spec_from_file_location("variants", root / "docs" / "experiments" / "history_variants.py")
-    assert spec and spec.loader
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    text = (root / "docs" / "VALIDATION.md").read_text()
+    module = experiment("history_variants")
+    text = (ROOT / "docs" / "VALIDATION.md").read_text()
     quoted = text.split("tests/test_history.py keeps it current -->\n")[2].split("<!-- /variants -->", 1)[0]
     assert quoted == module.table()

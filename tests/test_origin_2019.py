@@ -7,11 +7,8 @@ carry the 2014 replay's events from 2019 on unchanged.
 
 from __future__ import annotations
 
-import csv
 import datetime as dt
-import importlib.util
 import re
-import sys
 from pathlib import Path
 
 import pandas as pd
@@ -22,20 +19,12 @@ from model.actors import load_actor_set
 from model.files import InputError
 from model.scenario import SCENARIO_DIR, load_scenario, read_mapping, scenario_from_text
 from model.world import World, world_seed
+from tests.conftest import REFERENCE, experiment, reference_rows
 
 ROOT = Path(__file__).resolve().parents[1]
-REFERENCE = ROOT.parent / "shared" / "reference"
 START = dt.date(2019, 1, 1)
 NMC_FIELDS = {"milper_k": "milper", "urban_population_m": "upop", "energy_mtce": "pec", "iron_steel_mt": "irst"}
 CONTINUATIONS = {"us-china-tariffs-2019", "cpec-investment-2019", "cpec-corridor-2019", "druzhba-2019-2021"}
-
-
-def reference_rows(name: str) -> dict[tuple[str, str, int], dict[str, str]]:
-    if not (REFERENCE / name).is_file():
-        pytest.skip(f"reference data not available: {REFERENCE / name} is missing")
-    with open(REFERENCE / name, newline="") as handle:
-        rows = [r for r in csv.DictReader(handle) if r["year"].isdigit()]
-    return {(r["indicator"], r["country_or_pair"], int(r["year"])): r for r in rows}
 
 
 def value(rows: dict, indicator: str, code: str, year: int) -> float:
@@ -95,11 +84,7 @@ def test_growth_forecast_is_the_april_2019_vintage_exactly(spec):
 
 def test_growth_uncertainty_is_the_experiment_for_2019_using_outturns_before_2019(spec):
     reference_rows("weo-vintages.csv")
-    path = ROOT / "docs" / "experiments" / "growth_uncertainty.py"
-    module_spec = importlib.util.spec_from_file_location("growth_uncertainty", path)
-    module = importlib.util.module_from_spec(module_spec)
-    sys.modules["growth_uncertainty"] = module
-    module_spec.loader.exec_module(module)
+    module = experiment("growth_uncertainty")
     assert 2019 in module.START_YEARS
     computed = module.growth_uncertainty(REFERENCE, 2019)
     for code, actor in spec.actors.items():
