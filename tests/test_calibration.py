@@ -71,3 +71,42 @@ def test_the_same_seed_gives_the_same_posterior_on_one_core() -> None:
     first, _ = calibration.fit(data, scenario, budget, seed=11)
     second, _ = calibration.fit(data, scenario, budget, seed=11)
     assert first.equals(second)
+
+
+def test_history_calibrate_writes_a_posterior_run_can_use(tmp_path, monkeypatch, capsys) -> None:
+    """The documented command end to end (on a tiny budget): a new posterior, its manifest naming the
+    command and the fit, refused over an existing one, and usable by run."""
+    import run
+    from analysis.posterior import read_posterior
+
+    monkeypatch.setattr(
+        calibration, "FULL", calibration.Budget(population=12, generations=2, simulations=100, draws=30)
+    )
+    out = tmp_path / "post"
+    assert run.main(["history", "--calibrate", "--seed", "5", "--out", str(out)]) == 0
+    assert "30 draws" in capsys.readouterr().out
+    posterior = read_posterior(tmp_path / "post.yaml")
+    manifest = posterior.manifest
+    assert manifest["command"] == f"run.py history --calibrate --seed 5 --workers 1 --out {out}"
+    assert manifest["years"] == [2014, 2019] and manifest["scenario"] == "history-2014-2024"
+    assert manifest["details"]["prior"] == {p: {"uniform": list(r)} for p, r in calibration.PRIOR.items()}
+    assert list(posterior.draws.columns) == list(calibration.PRIOR)
+    assert run.main(["history", "--calibrate", "--seed", "5", "--out", str(out)]) == 2  # never over an existing one
+    assert "does not exist yet" in capsys.readouterr().err
+    status = run.main(
+        [
+            "run",
+            "baseline",
+            "--replicates",
+            "3",
+            "--years",
+            "1",
+            "--no-charts",
+            "--quiet",
+            "--posterior",
+            str(tmp_path / "post.yaml"),
+            "--out",
+            str(tmp_path / "r"),
+        ]
+    )
+    assert status == 0 and "parameters: posterior post (30 draws)" in capsys.readouterr().out
