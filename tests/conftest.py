@@ -9,7 +9,7 @@ from __future__ import annotations
 import csv
 import importlib.util
 import sys
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from pathlib import Path
 from types import ModuleType
 from typing import Any
@@ -151,3 +151,22 @@ def reference_rows(name: str) -> dict[tuple[str, str, int], dict[str, str]]:
     with open(REFERENCE / name, newline="") as handle:
         rows = [r for r in csv.DictReader(handle) if r["year"].isdigit()]
     return {(r["indicator"], r["country_or_pair"], int(r["year"])): r for r in rows}
+
+
+@pytest.fixture
+def no_locks_left() -> Iterator[None]:
+    """Commands run in this process release their locks at exit; between tests, release them here."""
+    from analysis import results_folder
+
+    yield
+    results_folder.release_all()
+
+
+def cli_in_process(capsys: pytest.CaptureFixture[str], *args: str) -> tuple[int, str, str]:
+    """run.py in this process: exit status, stdout, stderr."""
+    import run
+
+    capsys.readouterr()
+    status = run.main(list(args))
+    out, err = capsys.readouterr()
+    return status, out, err

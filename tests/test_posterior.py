@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import hashlib
 import json
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -23,24 +22,15 @@ from analysis.posterior import Posterior, draw_indices, read_posterior, world_va
 from analysis.results_folder import read_ensemble
 from model.files import InputError
 from model.scenario import load_scenario
+from tests.conftest import cli_in_process
 
 TABLES = ("trajectories", "alignment", "metrics", "events", "event_contributions")
 FIT = {"method": "pyabc ABC-SMC", "scenario": "history-2014-2024", "years": [2014, 2019], "seed": 0, "command": "t"}
 RUN = ["run", "seed-2024", "--replicates", "6", "--years", "2", "--seed", "3", "--no-charts", "--quiet"]
 
 
-@pytest.fixture(autouse=True)
-def no_locks_left() -> Iterator[None]:
-    yield
-    results_folder.release_all()
-
-
-def cli(capsys: pytest.CaptureFixture[str], *args: str) -> tuple[int, str, str]:
-    """run.py in this process: exit status, stdout, stderr."""
-    capsys.readouterr()
-    status = run.main(list(args))
-    out, err = capsys.readouterr()
-    return status, out, err
+pytestmark = pytest.mark.usefixtures("no_locks_left")
+cli = cli_in_process
 
 
 def fixture_posterior(folder: Path, name: str = "posterior-test", draws: int = 40, **columns: Any) -> Posterior:

@@ -29,6 +29,7 @@ import run
 from analysis import results_folder
 from analysis.results_folder import FORMAT_VERSION, INCOMPLETE, check_output, default_folder, lock, release
 from model.files import InputError
+from tests.conftest import cli_in_process
 from tests.test_cli import MINIMAL, ROOT, files_under
 
 SCENARIO = MINIMAL + "  - {id: crude, type: energy_deal, supplier: RUS, buyer: PAK, at: 2024-07-01, volume_bn: 2}\n"
@@ -36,19 +37,8 @@ SWEEP = ["sweep", "seed-2024", "--param", "alignment.rate=0:1", "--samples", "3"
 SWEEP += ["--years", "1", "--chunk", "1", "--workers", "1", "--quiet"]
 
 
-@pytest.fixture(autouse=True)
-def no_locks_left() -> Iterator[None]:
-    """Commands run in this process release their locks at exit; between tests, release them here."""
-    yield
-    results_folder.release_all()
-
-
-def cli(capsys: pytest.CaptureFixture[str], *args: str) -> tuple[int, str, str]:
-    """run.py in this process: exit status, stdout, stderr."""
-    capsys.readouterr()
-    status = run.main(list(args))
-    out, err = capsys.readouterr()
-    return status, out, err
+pytestmark = pytest.mark.usefixtures("no_locks_left")
+cli = cli_in_process
 
 
 def refused(result: tuple[int, str, str], *fragments: str) -> str:
