@@ -15,7 +15,7 @@ import sys
 from pathlib import Path
 from typing import Any
 
-from model.files import InputError, check_seed
+from powershift.model.files import InputError, check_seed
 
 RESULTS_ROOT = Path("results")
 
@@ -50,7 +50,7 @@ def check_options(args: argparse.Namespace) -> None:
 
 
 def command_list(args: argparse.Namespace) -> None:
-    from model.scenario import load_scenario, scenario_names
+    from powershift.model.scenario import load_scenario, scenario_names
 
     for name in scenario_names():
         spec = load_scenario(name).spec
@@ -60,11 +60,11 @@ def command_list(args: argparse.Namespace) -> None:
 
 
 def command_run(args: argparse.Namespace) -> None:
-    from analysis.charts import draw_all
-    from analysis.ensemble import check_replicates, estimated_bytes, run_ensemble
-    from analysis.results_folder import reserve
-    from analysis.storage import default_folder, manifest, write_results
-    from model.scenario import load_scenario
+    from powershift.analysis.charts.registry import charts_for
+    from powershift.analysis.experiments.ensemble import check_replicates, estimated_bytes, run_ensemble
+    from powershift.analysis.results.folders import reserve
+    from powershift.analysis.results.storage import default_folder, write_results
+    from powershift.model.scenario import load_scenario
 
     posterior = chosen_posterior(args)
     scenario = load_scenario(args.scenario, tuple(args.set), args.years)
@@ -87,11 +87,7 @@ def command_run(args: argparse.Namespace) -> None:
         posterior=posterior,
     )
 
-    def charts(folder: Path) -> None:
-        if not args.no_charts:
-            draw_all(manifest(results, args.format), results.tables, folder / "charts")
-
-    write_results(results, out, args.format, charts)
+    write_results(results, out, args.format, None if args.no_charts else charts_for("ensemble"))
     print(f"{scenario.name}: {args.replicates} replicate(s), {scenario.steps} steps, {results.seconds:.2f} s -> {out}")
     if not args.no_charts:
         print(f"charts: {out / 'charts'}")
@@ -100,7 +96,7 @@ def command_run(args: argparse.Namespace) -> None:
 def chosen_posterior(args: argparse.Namespace) -> Any:
     """The posterior a run uses: --posterior FILE, none with --no-posterior, else the committed default
     (``analysis.posterior.DEFAULT_POSTERIOR``) once that file exists."""
-    from analysis import posterior
+    from powershift.analysis.experiments import posterior
 
     if args.no_posterior:
         return None
@@ -113,7 +109,7 @@ def chosen_posterior(args: argparse.Namespace) -> Any:
 
 def announce_parameters(args: argparse.Namespace, chosen: Any, scenarios: list[Any]) -> None:
     """Check the posterior against every scenario to run, then say in one line which parameter set is used."""
-    from analysis import posterior
+    from powershift.analysis.experiments import posterior
 
     fixed = posterior.fixed_paths(getattr(args, "set", None) or ())
     if chosen is None:
@@ -131,7 +127,7 @@ def announce_parameters(args: argparse.Namespace, chosen: Any, scenarios: list[A
 
 def sweep_design(args: argparse.Namespace) -> Any:
     """The design from --spec (if any) with the flags given on the command line on top."""
-    from analysis.design import build_design, parse_param, read_design
+    from powershift.analysis.experiments.design import build_design, parse_param, read_design
 
     fields: dict[str, Any] = read_design(args.spec) if args.spec else {}
     flags = {
@@ -157,31 +153,50 @@ def sweep_design(args: argparse.Namespace) -> Any:
 
 
 def command_sweep(args: argparse.Namespace) -> None:
-    from analysis.sweep import run_sweep
+    from powershift.analysis.experiments.sweep import run_sweep
 
     design = sweep_design(args)
     if args.resume and not args.out:
         raise InputError("--resume", "--out", "the folder of the sweep to resume")
     name = Path(design.scenario).stem
     out = Path(args.out) if args.out else default_sweep_folder(name)
-    result = run_sweep(design, out, args.chunk, args.workers, args.dask, args.resume, args.quiet)
+    result = run_sweep(design, out, args.chunk, args.workers, args.dask, args.resume, args.quiet, finish_sweep)
     rate = result.ran / result.seconds if result.seconds > 0 else float("inf")
     print(f"{name}: {result.runs:,} runs ({result.ran:,} run now, {result.seconds:.2f} s, {rate:,.0f} runs/s) -> {out}")
 
 
+def finish_sweep(out: Path, meta: dict[str, Any], points: Any, runs: Any) -> dict[str, int]:
+    """A finished sweep's sensitivity indices (sobol and morris designs) and its charts; the sensitivity
+    chart only when some index could be computed."""
+    from powershift.analysis.analyze.sensitivity import write_sensitivity
+    from powershift.analysis.charts import registry
+    from powershift.analysis.results.design_schema import SweepDesign
+
+    design = SweepDesign.model_validate(meta["design"])
+    tables = {"runs": runs}
+    rows = {}
+    if design.sampler in ("sobol", "morris"):
+        indices = write_sensitivity(out, meta, design, points, runs)
+        rows["sensitivity"] = len(indices)
+        if indices["value"].notna().any():
+            tables["sensitivity"] = indices
+    registry.draw("sweep", registry.available("sweep", meta, tables), meta, tables, out / "charts")
+    return rows
+
+
 def default_sweep_folder(name: str) -> Path:
-    from analysis.storage import default_folder
+    from powershift.analysis.results.storage import default_folder
 
     return default_folder(RESULTS_ROOT, f"sweep-{name}")
 
 
 def command_plot(args: argparse.Namespace) -> None:
-    from analysis import charts
-    from analysis.charts.options import ChartOptions
-    from analysis.results_folder import check_output
+    from powershift.analysis.charts import registry as charts
+    from powershift.analysis.charts.options import ChartOptions
+    from powershift.analysis.results.folders import check_output, read_folder
 
     folder = Path(args.results)
-    kind, meta, tables = charts.load(folder)
+    kind, meta, tables = read_folder(folder)
     if args.chart == ["list"]:
         for name in charts.available(kind, meta, tables):
             print(f"{name:22s} {charts.family(kind)[name][1]}")
@@ -199,10 +214,11 @@ def command_plot(args: argparse.Namespace) -> None:
 
 
 def command_compare(args: argparse.Namespace) -> None:
-    from analysis.comparison import gather, write_comparison
-    from analysis.results_folder import reserve
-    from analysis.storage import default_folder
-    from model.scenario import load_scenario
+    from powershift.analysis.analyze.comparison import gather, write_comparison
+    from powershift.analysis.charts.registry import charts_for
+    from powershift.analysis.results.folders import reserve
+    from powershift.analysis.results.storage import default_folder
+    from powershift.model.scenario import load_scenario
 
     chosen = chosen_posterior(args)
     names = [i for i in args.items if not Path(i).is_dir() and "/" not in i and Path(i).suffix in ("", ".yaml", ".yml")]
@@ -216,15 +232,16 @@ def command_compare(args: argparse.Namespace) -> None:
     members = gather(args.items, args.seed, args.replicates, args.years, args.workers, args.quiet, chosen)
     name = "compare-" + "-vs-".join(m.label for m in members)
     out = Path(args.out) if args.out else default_folder(RESULTS_ROOT, name)
-    write_comparison(members, out, not args.no_charts)
+    write_comparison(members, out, None if args.no_charts else charts_for("comparison"))
     print((out / "end_state.md").read_text(), end="")
     print(f"-> {out}")
 
 
 def command_explain(args: argparse.Namespace) -> None:
-    from analysis.explanation import explain, write_explanation
-    from analysis.results_folder import reserve
-    from analysis.storage import default_folder
+    from powershift.analysis.analyze.explanation import explain, write_explanation
+    from powershift.analysis.charts.registry import charts_for
+    from powershift.analysis.results.folders import reserve
+    from powershift.analysis.results.storage import default_folder
 
     folder = Path(args.results)
     if args.out:
@@ -232,16 +249,19 @@ def command_explain(args: argparse.Namespace) -> None:
     meta, parts = explain(folder, args.dyad, args.start, args.end, args.counterfactual, args.workers)
     name = f"{meta['dyad']}_{meta['from']}_{meta['to']}"
     out = Path(args.out) if args.out else default_folder(folder / "explanations", name)
-    write_explanation(meta, parts, out, not args.no_charts)
+    write_explanation(meta, parts, out, None if args.no_charts else charts_for("explanation"))
     print((out / "contributions.md").read_text(), end="")
     print(f"-> {out}")
 
 
 def command_history(args: argparse.Namespace) -> None:
     """Score the replay's checks and the rolling hindcasts, or (``--calibrate``) refit the posterior."""
-    from analysis import hindcast, history
-    from analysis.results_folder import reserve
-    from model.scenario import load_scenario
+    from powershift.analysis.charts.registry import charts_for
+    from powershift.analysis.charts.scores import hindcast_charts
+    from powershift.analysis.results.folders import reserve
+    from powershift.analysis.validation import hindcast
+    from powershift.analysis.validation import replay as history
+    from powershift.model.scenario import load_scenario
 
     if args.calibrate:
         calibrate_posterior(args)
@@ -256,13 +276,19 @@ def command_history(args: argparse.Namespace) -> None:
     forecasts = hindcast.run_hindcast(posterior, replicates, args.seed)
     card = {**history.score(results), "hindcast": hindcast.report(forecasts)}
     if args.out:
-        history.write_replay(results, card, Path(args.out), lambda folder: hindcast.write(forecasts, folder))
+
+        def extras(folder: Path, meta: dict[str, Any], tables: dict[str, Any]) -> None:
+            charts_for("ensemble")(folder, meta, tables)
+            hindcast.write(forecasts, folder)
+            hindcast_charts(forecasts, folder)
+
+        history.write_replay(results, card, Path(args.out), extras)
     print(json.dumps(card, indent=2) if args.json else f"{history.text(card)}\n\n{hindcast.text(forecasts)}")
 
 
 def calibrate_posterior(args: argparse.Namespace) -> None:
     """Fit the posterior on the calibration years (pyabc) and write NAME.csv and NAME.yaml for --out."""
-    from analysis import calibration
+    from powershift.analysis.validation import calibration
 
     out = Path(args.out) if args.out else RESULTS_ROOT / "posterior-2014-2019"
     if args.replicates is not None:
@@ -290,7 +316,7 @@ def iso_date(text: str) -> dt.date:
 
 
 def command_validate(args: argparse.Namespace) -> None:
-    from model.scenario import load_scenario
+    from powershift.model.scenario import load_scenario
 
     for name in args.files:
         scenario = load_scenario(name)
@@ -298,7 +324,7 @@ def command_validate(args: argparse.Namespace) -> None:
 
 
 def command_landscape(args: argparse.Namespace) -> None:
-    from analysis.landscape import read_landscape, report
+    from powershift.analysis.analyze.landscape import read_landscape, report
 
     codes, sizes, propensity = read_landscape(Path(args.sizes), Path(args.propensity))
     minima = report(codes, sizes, propensity)
@@ -475,8 +501,8 @@ def main(argv: list[str] | None = None) -> int:
     except BrokenPipeError:  # output piped into e.g. `head`, which stopped reading
         os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
     finally:  # locks taken for --out are released even when the command failed (in-process callers)
-        if "analysis.results_folder" in sys.modules:
-            sys.modules["analysis.results_folder"].release_all()
+        if "powershift.analysis.results.folders" in sys.modules:
+            sys.modules["powershift.analysis.results.folders"].release_all()
     return 0
 
 

@@ -45,12 +45,12 @@ import psutil
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))  # run from a source tree
 
-from analysis.engine import Chunk, simulate
-from analysis.ensemble import run_ensemble
-from model.actors import synthetic_actor_set
-from model.scenario import load_scenario, scenario_from_text
-from model.single import SingleWorld
-from model.world import World, world_seed
+from powershift.analysis.experiments.engine import Chunk, simulate
+from powershift.analysis.experiments.ensemble import run_ensemble
+from powershift.model.actors import synthetic_actor_set
+from powershift.model.scenario import load_scenario, scenario_from_text
+from powershift.model.single import SingleWorld
+from powershift.model.world import World, world_seed
 
 ROOT = Path(__file__).resolve().parent.parent
 PARTS = ("ensemble", "sweep", "scaling")

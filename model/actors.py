@@ -13,10 +13,9 @@ from pathlib import Path
 import numpy as np
 from pydantic import Field, ValidationError, field_validator, model_validator
 
-from model.files import InputError, field_error, first_error, plain, read_mapping
-from model.parameters import Strict
+from powershift.model.files import DATA_DIR, InputError, field_error, first_error, plain, read_mapping
+from powershift.model.parameters import Strict
 
-DATA_DIR = Path(__file__).parent / "data"
 DEFAULT_ACTOR_SET = "five-2024"
 
 POLICY_NAMES = (

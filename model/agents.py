@@ -2,23 +2,19 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
-
 import mesa
 import numpy as np
 
-from model.mechanisms import INTENT
-
-if TYPE_CHECKING:
-    from model.world import World
+from powershift.model.mechanisms import INTENT
+from powershift.model.state import WorldState
 
 
 class StateAgent(mesa.Agent):
     """A state: it weighs the forces it feels by its own policy and its inertia into an intent."""
 
-    model: World
+    model: WorldState
 
-    def __init__(self, model: World, code: str, name: str, index: int) -> None:
+    def __init__(self, model: WorldState, code: str, name: str, index: int) -> None:
         super().__init__(model)
         self.code = code
         self.name = name

@@ -23,6 +23,10 @@ import yaml
 from pydantic import ValidationError
 from pydantic_core import InitErrorDetails, PydanticCustomError
 
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
+"""The source tree: model/, scenarios/, analysis/, docs/ (scenario files and docs are read from it)."""
+DATA_DIR = PROJECT_ROOT / "model" / "data"
+"""Start states, the record, the checks and the committed posterior (installed as package data too)."""
 MAX_FILE_BYTES = 1_000_000
 MAX_ALIASES = 50  # scenario files need few anchors; a "billion laughs" needs many
 MAX_DEPTH = 50  # real files nest about 6 deep; Python's recursion limit would stop near 300

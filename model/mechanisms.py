@@ -24,14 +24,11 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from functools import reduce
 from operator import mul
-from typing import TYPE_CHECKING
 
 import numpy as np
 
-from model import alignment as al
-
-if TYPE_CHECKING:
-    from model.world import World
+from powershift.model import alignment as al
+from powershift.model.state import WorldState
 
 
 @dataclass(frozen=True)
@@ -41,7 +38,7 @@ class Mechanism:
     ``weight`` names the parameters whose product is the mechanism's per-world scale (weight
     times its ``enabled`` switch; for relaxation its rate): 0 removes the mechanism's
     contribution entirely. ``reads`` names the further parameters its force reads, which the
-    world resolves into ``World.p``.
+    world resolves into ``WorldState.p``.
     """
 
     name: str
@@ -49,7 +46,7 @@ class Mechanism:
     policy: str | None
     weight: tuple[str, ...]
     reads: tuple[str, ...]
-    force: Callable[[World], np.ndarray]
+    force: Callable[[WorldState], np.ndarray]
     intent: bool = True
 
     @property
@@ -67,24 +64,24 @@ class Mechanism:
 # ``model.alignment``; the functions stay there so they can be tested on small arrays.
 
 
-def threat(world: World) -> np.ndarray:
+def threat(world: WorldState) -> np.ndarray:
     """Threats are weighed by the power shares states act on (the headline index), not the measured one."""
     return al.threat_force(world.alignment, world.shares)
 
 
-def economic(world: World) -> np.ndarray:
+def economic(world: WorldState) -> np.ndarray:
     """Links are trade both ways, investment both ways, and energy bought once more (it is strategic)."""
     links = world.trade + world.trade.transpose(0, 2, 1) + world.investment + world.investment.transpose(0, 2, 1)
     links = links + world.energy_flow.transpose(0, 2, 1)
     return al.economic_force(links)
 
 
-def balance(world: World) -> np.ndarray:
+def balance(world: WorldState) -> np.ndarray:
     """Structural balance reads alignment alone."""
     return al.balance_force(world.alignment)
 
 
-def rival(world: World) -> np.ndarray:
+def rival(world: WorldState) -> np.ndarray:
     """Courting is seen in recent warming (the trend) and in arms deliveries."""
     p = world.p
     courtship = al.courting(
@@ -93,25 +90,25 @@ def rival(world: World) -> np.ndarray:
     return al.rival_force(world.alignment, courtship)
 
 
-def hedging(world: World) -> np.ndarray:
+def hedging(world: WorldState) -> np.ndarray:
     """A patron's dominance is its share of my friendly ties, weighted by the power shares states act on."""
     return al.hedging_force(world.alignment, world.shares)
 
 
-def ties(world: World) -> np.ndarray:
+def ties(world: WorldState) -> np.ndarray:
     """The three kinds of cooperation tie pull with their own weights."""
     p = world.p
     weights = (p["mechanisms.ties.military"], p["mechanisms.ties.culture"], p["mechanisms.ties.technology"])
     return al.ties_force(world.military_tie, world.culture_tie, world.technology_tie, weights)
 
 
-def relaxation(world: World) -> np.ndarray:
+def relaxation(world: WorldState) -> np.ndarray:
     """This step's pull toward the anchor, net of the start-year drift it cancels (ODD §3.1.3)."""
     rate = world.mechanism_weight["relaxation"]
     return (rate[:, None, None] * (world.anchor - world.alignment) - world.rest_drift) * world.dt
 
 
-def noise(world: World) -> np.ndarray:
+def noise(world: WorldState) -> np.ndarray:
     """This step's symmetric alignment shock: the world's pre-drawn normals times ``noise_scale``."""
     out = np.zeros((world.worlds, world.n, world.n))
     i, j = world.pairs
@@ -121,10 +118,10 @@ def noise(world: World) -> np.ndarray:
     return out
 
 
-def noise_scale(world: World) -> np.ndarray:
+def noise_scale(world: WorldState) -> np.ndarray:
     """Each pair's alignment-noise s.d. per sqrt(year) before damping (W, P): larger for less stable pairs.
 
-    Bloc membership probabilities are scaled by it too (``World.pair_noise``), whether or not
+    Bloc membership probabilities are scaled by it too (``WorldState.pair_noise``), whether or not
     noise is switched on, so it does not include the ``enabled`` switch.
     """
     i, j = world.pairs
@@ -198,10 +195,10 @@ MECHANISMS: tuple[str, ...] = tuple(m.name for m in REGISTRY)
 INTENT_MECHANISMS: tuple[str, ...] = tuple(m.name for m in INTENT)
 LABELS: dict[str, str] = {m.name: m.label for m in REGISTRY}
 READS: tuple[str, ...] = tuple(dict.fromkeys(path for m in REGISTRY for path in m.reads))
-"""The parameters the forces read beyond their weights, each once, for ``World.p``."""
+"""The parameters the forces read beyond their weights, each once, for ``WorldState.p``."""
 
 
-def compute_forces(world: World) -> np.ndarray:
+def compute_forces(world: WorldState) -> np.ndarray:
     """Every intent mechanism's force (M, W, N, N) from the state at the start of the step, in the
     order of ``INTENT_MECHANISMS``."""
     return np.stack([m.force(world) for m in INTENT])

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from model.alignment import relu
+from powershift.model.alignment import relu
 
 
 def polarity(shares: np.ndarray) -> np.ndarray:

@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from model.alignment import relu
+from powershift.model.alignment import relu
 
 
 def threat_level(alignment: np.ndarray, milex: np.ndarray, gdp: np.ndarray) -> np.ndarray:

@@ -13,7 +13,7 @@ from typing import Annotated, Any, Literal, Union, get_args, get_origin
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
-from model.files import field_error
+from powershift.model.files import field_error
 
 
 def _refuses_bool(annotation: Any) -> bool:

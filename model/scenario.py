@@ -18,12 +18,21 @@ from typing import Any
 
 from pydantic import Field, ValidationError, field_validator, model_validator
 
-from model.actors import DEFAULT_ACTOR_SET, ActorSet, check_policy, load_actor_set
-from model.events import EVENT_TYPES, Event
-from model.files import InputError, field_error, first_error, load_yaml, parse_mapping, plain, read_mapping
-from model.parameters import Parameters, Strict
+from powershift.model.actors import DEFAULT_ACTOR_SET, ActorSet, check_policy, load_actor_set
+from powershift.model.events import EVENT_TYPES, Event
+from powershift.model.files import (
+    PROJECT_ROOT,
+    InputError,
+    field_error,
+    first_error,
+    load_yaml,
+    parse_mapping,
+    plain,
+    read_mapping,
+)
+from powershift.model.parameters import Parameters, Strict
 
-SCENARIO_DIR = Path(__file__).resolve().parent.parent / "scenarios"
+SCENARIO_DIR = PROJECT_ROOT / "scenarios"
 
 # The calendar a run can hold: its tables store dates as pandas datetime64[ns], whose range is
 # 1677-09-21 00:12:43 .. 2262-04-11 23:47:16. Every step's date must fall within these days.

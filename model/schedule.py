@@ -17,8 +17,8 @@ from typing import Protocol
 
 import numpy as np
 
-from model import randomness
-from model.events.base import Condition, Event, intensities
+from powershift.model import randomness
+from powershift.model.events.base import Condition, Event, intensities
 
 NEVER = 10**9
 """The occurrence cap of an event without ``max_occurrences``."""

@@ -15,8 +15,8 @@ from typing import Any
 import numpy as np
 from mesa import DataCollector
 
-from model.scenario import load_scenario
-from model.world import World, world_seed
+from powershift.model.scenario import load_scenario
+from powershift.model.world import World, world_seed
 
 
 class SingleWorld(World):

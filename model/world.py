@@ -19,14 +19,14 @@ from typing import Any
 import mesa
 import numpy as np
 
-from model import alignment as al
-from model import blocs, economy, mechanisms, metrics, military, power, randomness
-from model.actors import POLICY_BOUNDS, POLICY_NAMES
-from model.agents import StateAgent
-from model.events import Effects, Event
-from model.files import InputError
-from model.scenario import Scenario
-from model.schedule import Schedule
+from powershift.model import alignment as al
+from powershift.model import blocs, economy, mechanisms, metrics, military, power, randomness
+from powershift.model.actors import POLICY_BOUNDS, POLICY_NAMES
+from powershift.model.agents import StateAgent
+from powershift.model.events import Effects, Event
+from powershift.model.files import InputError
+from powershift.model.scenario import Scenario
+from powershift.model.schedule import Schedule
 
 CONTRIBUTIONS = (*mechanisms.MECHANISMS, "events")
 COMPONENT_SHARES = tuple(f"{c}_share" for c in power.COMPONENTS)

@@ -18,9 +18,9 @@ import numpy as np
 import pytest
 import yaml
 
-from model.actors import synthetic_actor_set
-from model.scenario import Scenario, scenario_from_text
-from model.world import CONTRIBUTIONS, History, World, world_seed
+from powershift.model.actors import synthetic_actor_set
+from powershift.model.scenario import Scenario, scenario_from_text
+from powershift.model.world import CONTRIBUTIONS, History, World, world_seed
 
 NOISE_OFF: dict[str, Any] = {"noise": {"enabled": False}}
 NO_EXCHANGE_WALK: dict[str, Any] = {"exchange_uncertainty": 0.0}
@@ -156,7 +156,7 @@ def reference_rows(name: str) -> dict[tuple[str, str, int], dict[str, str]]:
 @pytest.fixture
 def no_locks_left() -> Iterator[None]:
     """Commands run in this process release their locks at exit; between tests, release them here."""
-    from analysis import results_folder
+    from powershift.analysis.results import folders as results_folder
 
     yield
     results_folder.release_all()

@@ -8,9 +8,9 @@ import numpy as np
 import pytest
 import yaml
 
-from model.actors import Figure, Flag, load_actor_set, synthetic_actor_set
-from model.files import InputError
-from model.world import World, world_seed
+from powershift.model.actors import Figure, Flag, load_actor_set, synthetic_actor_set
+from powershift.model.files import InputError
+from powershift.model.world import World, world_seed
 from tests.conftest import FIVE, REFERENCE, experiment, history_arrays, make_scenario, reference_rows, write_synthetic
 
 ROOT = Path(__file__).resolve().parents[1]

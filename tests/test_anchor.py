@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from model.world import World, world_seed
+from powershift.model.world import World, world_seed
 from tests.conftest import FIVE, dyad, make_scenario, run
 
 K = dyad("PAK", "RUS")

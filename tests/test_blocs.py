@@ -10,7 +10,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from hypothesis.extra import numpy as hnp
 
-from model import blocs
+from powershift.model import blocs
 
 
 def energy_by_hand(sizes, propensity, sides) -> float:

@@ -6,7 +6,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from analysis import calibration, hindcast
+from powershift.analysis.validation import calibration, hindcast
 
 pytest.importorskip("pyabc")
 
@@ -77,7 +77,7 @@ def test_history_calibrate_writes_a_posterior_run_can_use(tmp_path, monkeypatch,
     """The documented command end to end (on a tiny budget): a new posterior, its manifest naming the
     command and the fit, refused over an existing one, and usable by run."""
     import run
-    from analysis.posterior import read_posterior
+    from powershift.analysis.experiments.posterior import read_posterior
 
     monkeypatch.setattr(
         calibration, "FULL", calibration.Budget(population=12, generations=2, simulations=100, draws=30)

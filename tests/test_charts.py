@@ -13,17 +13,18 @@ import pytest
 from matplotlib.collections import PolyCollection
 from matplotlib.colors import to_hex
 
-from analysis import style
-from analysis.charts import comparison as comparison_charts
-from analysis.charts import draw, ensemble
-from analysis.charts.explanation import MAX_PARTS, event_effects, waterfall
-from analysis.charts.options import ChartOptions, snapshot_dates
-from analysis.comparison import Member, is_paired, series
-from analysis.ensemble import run_ensemble
-from analysis.explanation import contributions, summarise
-from analysis.storage import manifest
-from model.files import InputError
-from model.scenario import load_scenario
+from powershift.analysis.analyze.comparison import Member, is_paired, series
+from powershift.analysis.analyze.explanation import contributions, summarise
+from powershift.analysis.charts import comparison as comparison_charts
+from powershift.analysis.charts import ensemble, style
+from powershift.analysis.charts.explanation import MAX_PARTS, event_effects, waterfall
+from powershift.analysis.charts.options import ChartOptions, snapshot_dates
+from powershift.analysis.charts.registry import draw
+from powershift.analysis.experiments.ensemble import run_ensemble
+from powershift.analysis.results import power_index
+from powershift.analysis.results.storage import manifest
+from powershift.model.files import InputError
+from powershift.model.scenario import load_scenario
 from tests.conftest import FIVE
 
 REPLICATES, SEED = 4, 3
@@ -403,9 +404,9 @@ def test_bloc_safety_says_so_when_no_state_comes_within_reach(ensemble_run: Any,
 
 def test_bloc_safety_noise_line_is_the_model_noise_on_each_flip() -> None:
     """The reference line is derived from the tables; it equals the noise scale the model weighs each flip by."""
-    from analysis.ensemble import Results
-    from analysis.tables import history_tables
-    from model import blocs
+    from powershift.analysis.experiments.ensemble import Results
+    from powershift.analysis.results.tables import history_tables
+    from powershift.model import blocs
     from tests.conftest import run_world
 
     scenario = load_scenario("pakistan-instability", years=2)
@@ -430,7 +431,7 @@ def test_bloc_safety_noise_line_is_the_model_noise_on_each_flip() -> None:
 
 
 def test_a_folder_without_bloc_safety_draws_the_other_charts(ensemble_run: Any, tmp_path: Path) -> None:
-    from analysis.charts import available, draw_all
+    from powershift.analysis.charts.registry import available, draw_all
 
     meta, tables = ensemble_run
     old = {**tables, "trajectories": tables["trajectories"].drop(columns=["p_bloc1", "flip_cost"])}
@@ -482,7 +483,7 @@ def test_comparison_charts_name_the_index_and_say_when_the_scenarios_differ(comp
         {"label": "seed-2024", "bloc_0_side": "USA"},  # a folder from before the index was recorded
     ]
     mixed = {**meta, "members": members}
-    assert style.power_index(mixed) == style.MIXED
+    assert power_index.power_index(mixed) == power_index.MIXED
     fig = comparison_charts.compare_end_state(mixed, tables, ChartOptions())
     assert fig.axes[0].get_xlabel() == "Power share (percentage points, index differs by scenario)"
     assert "bloc 0 is the side of CHN in baseline, USA in seed-2024" in fig.axes[-2].get_xlabel()
@@ -492,8 +493,8 @@ def test_comparison_charts_name_the_index_and_say_when_the_scenarios_differ(comp
 
 def test_a_sweep_names_the_index_it_was_run_on() -> None:
     design = {"scenario": "seed-2024", "set": ["power.index=net_resources"], "params": []}
-    assert style.power_index({"kind": "sweep", "design": design, "scenario_path": "seed-2024"}) == "net_resources"
+    assert power_index.power_index({"kind": "sweep", "design": design, "scenario_path": "seed-2024"}) == "net_resources"
     plain = {"kind": "sweep", "design": {**design, "set": []}, "scenario_path": "seed-2024"}
-    assert style.power_index(plain) == "economic_military"
+    assert power_index.power_index(plain) == "economic_military"
     explained = {"kind": "explanation", "source": {"kind": "ensemble", "scenario": "s", "replicates": 1, "seed": 0}}
-    assert style.power_index(explained) == "economic_military"
+    assert power_index.power_index(explained) == "economic_military"

@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from model.world import World, world_seed
+from powershift.model.world import World, world_seed
 from tests.conftest import history_arrays, make_scenario
 
 SEED = 20240101

@@ -8,9 +8,9 @@ from pathlib import Path
 import pytest
 import yaml
 
-from analysis.ensemble import run_ensemble
-from model.events import EVENT_TYPES
-from model.scenario import scenario_from_text
+from powershift.analysis.experiments.ensemble import run_ensemble
+from powershift.model.events import EVENT_TYPES
+from powershift.model.scenario import scenario_from_text
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -53,8 +53,8 @@ def test_events_doc_examples_validate(example: str) -> None:
 
 
 def test_readme_sweep_spec_is_a_valid_design(tmp_path: Path) -> None:
-    from analysis.design import build_design, read_design
-    from analysis.sweep import design_scenario
+    from powershift.analysis.experiments.design import build_design, read_design
+    from powershift.analysis.experiments.sweep import design_scenario
 
     [example] = [b for b in blocks(ROOT / "README.md", "yaml") if b.startswith("scenario:")]
     spec = tmp_path / "sweep.yaml"

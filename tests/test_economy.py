@@ -11,7 +11,7 @@ from typing import Any
 import numpy as np
 import pytest
 
-from model.actors import load_actor_set
+from powershift.model.actors import load_actor_set
 from tests.conftest import FIVE, make_scenario, run
 
 STEPS_PER_YEAR = 4
@@ -154,7 +154,7 @@ CUT = {"id": "cut", "type": "trade_cut", "by": ["IND"], "supplier": ["RUS"], "ma
 def test_one_buyer_cutting_a_flow_cuts_only_that_flow():
     without, with_ = both([CUT], **NO_DRAW)
     i, j = FIVE.index("RUS"), FIVE.index("IND")
-    from model.world import World, world_seed
+    from powershift.model.world import World, world_seed
 
     worlds = {}
     for name, events in (("without", []), ("with", [CUT])):

@@ -14,8 +14,8 @@ import yaml
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from model.actors import load_actor_set, resolve_actor_set_path, synthetic_actor_set
-from model.world import World, world_seed
+from powershift.model.actors import load_actor_set, resolve_actor_set_path, synthetic_actor_set
+from powershift.model.world import World, world_seed
 from tests.conftest import FIVE, history_arrays, make_scenario
 
 SEED = 2024

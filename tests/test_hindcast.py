@@ -6,9 +6,9 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from analysis import hindcast, scores
-from analysis.history import TREND_YEARS, Index, read_record, reference_shares, yearly_record
-from model.scenario import load_scenario
+from powershift.analysis.validation import hindcast, scores
+from powershift.analysis.validation.replay import TREND_YEARS, Index, read_record, reference_shares, yearly_record
+from powershift.model.scenario import load_scenario
 
 CODES = ["PAK", "RUS", "IND", "USA", "CHN"]
 OBSERVATION = {hindcast.BETA: 1.5, hindcast.SIGMA: 0.1}
@@ -135,7 +135,7 @@ def test_a_posterior_gives_each_world_its_draw_and_its_observation_model(tmp_pat
     """The hindcast's worlds take the draws `run` would give them, and the observation columns with them."""
     import pandas as pd
 
-    from analysis.posterior import read_posterior, world_values, write_posterior
+    from powershift.analysis.experiments.posterior import read_posterior, world_values, write_posterior
 
     table = pd.DataFrame(
         {
@@ -162,8 +162,8 @@ def test_validation_document_shows_the_current_hindcast_scores() -> None:
     committed posterior) exactly, and the committed posterior's summary."""
     from pathlib import Path
 
-    from analysis.calibration import posterior_table
-    from analysis.posterior import DEFAULT_POSTERIOR, read_posterior
+    from powershift.analysis.experiments.posterior import DEFAULT_POSTERIOR, read_posterior
+    from powershift.analysis.validation.calibration import posterior_table
 
     text = (Path(__file__).resolve().parent.parent / "docs" / "VALIDATION.md").read_text()
     posterior = read_posterior(DEFAULT_POSTERIOR)

@@ -10,10 +10,10 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from analysis import history
-from model.actors import load_actor_set
-from model.scenario import load_scenario
-from model.world import World, world_seed
+from powershift.analysis.validation import replay as history
+from powershift.model.actors import load_actor_set
+from powershift.model.scenario import load_scenario
+from powershift.model.world import World, world_seed
 from tests.test_cli import cli, files_under
 
 CODES = ["PAK", "RUS", "IND", "USA", "CHN"]
@@ -225,7 +225,7 @@ def test_calibrate_refuses_replicates_and_writes_nothing(tmp_path: Path) -> None
 
 def test_validation_document_shows_the_current_scorecard() -> None:
     """docs/VALIDATION.md quotes the scorecard of `run.py history` (100 replicates, seed 0) exactly."""
-    from analysis.posterior import DEFAULT_POSTERIOR, read_posterior
+    from powershift.analysis.experiments.posterior import DEFAULT_POSTERIOR, read_posterior
 
     text = (Path(__file__).resolve().parent.parent / "docs" / "VALIDATION.md").read_text()
     quoted = text.split("tests/test_history.py keeps it current -->\n", 1)[1].split("<!-- /scorecard -->", 1)[0]

@@ -17,10 +17,10 @@ import pytest
 import yaml
 
 import run
-from analysis.landscape import report
-from model.actors import DATA_DIR
-from model.files import MAX_DEPTH, MAX_SEED, InputError, load_yaml, parse_mapping, plain
-from model.scenario import FIRST_DATE, LAST_DATE, scenario_from_text
+from powershift.analysis.analyze.landscape import report
+from powershift.model.actors import DATA_DIR
+from powershift.model.files import MAX_DEPTH, MAX_SEED, InputError, load_yaml, parse_mapping, plain
+from powershift.model.scenario import FIRST_DATE, LAST_DATE, scenario_from_text
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -440,7 +440,7 @@ def test_a_sweep_spec_may_not_give_a_boolean_sample_count(cwd: Path, capsys: pyt
 
 
 def test_the_replay_record_refuses_booleans_and_nan_like_every_input() -> None:
-    from analysis import history
+    from powershift.analysis.validation import replay as history
 
     base = {
         "name": "n",

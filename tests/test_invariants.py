@@ -13,7 +13,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from model.world import World, world_seed
+from powershift.model.world import World, world_seed
 from tests.conftest import history_arrays, make_scenario, write_synthetic
 
 INTENT = ("threat", "economic", "balance", "rival", "hedging", "ties")

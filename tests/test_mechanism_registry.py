@@ -13,11 +13,11 @@ from typing import Any
 import numpy as np
 import pytest
 
-from model import mechanisms
-from model.actors import POLICY_NAMES
-from model.mechanisms import INTENT_MECHANISMS, MECHANISMS, REGISTRY, Mechanism, check_registry
-from model.parameters import Mechanisms, Parameters
-from model.world import CONTRIBUTIONS, World, world_seed
+from powershift.model import mechanisms
+from powershift.model.actors import POLICY_NAMES
+from powershift.model.mechanisms import INTENT_MECHANISMS, MECHANISMS, REGISTRY, Mechanism, check_registry
+from powershift.model.parameters import Mechanisms, Parameters
+from powershift.model.world import CONTRIBUTIONS, World, world_seed
 from tests.conftest import column, make_scenario, run
 
 BUSY = [

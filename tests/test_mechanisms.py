@@ -11,8 +11,8 @@ from typing import Any
 import numpy as np
 import pytest
 
-from model import alignment as al
-from model.world import CONTRIBUTIONS
+from powershift.model import alignment as al
+from powershift.model.world import CONTRIBUTIONS
 from tests.conftest import FIVE, column, dyad, make_scenario, run, run_world
 
 END = -1
@@ -388,7 +388,7 @@ def test_no_events_means_no_event_contribution():
 
 def apply_once(event: dict[str, Any], worlds: int = 2):
     """The Effects of one step in which the event acts at full level and delivers its full impulse."""
-    from model.events import EVENT_TYPES, Effects
+    from powershift.model.events import EVENT_TYPES, Effects
 
     fx = Effects(worlds, list(FIVE))
     ones = np.ones(worlds)
@@ -457,7 +457,7 @@ def test_alliance_treaty_shifts_the_anchor_more_than_a_strategic_partnership():
 
 
 def test_pact_anchor_shift_is_an_impulse_not_a_level():
-    from model.events import EVENT_TYPES, Effects
+    from powershift.model.events import EVENT_TYPES, Effects
 
     ev = EVENT_TYPES["alliance_treaty"].model_validate({**PACT, "type": "alliance_treaty"})
     fx = Effects(1, list(FIVE))

@@ -11,11 +11,11 @@ import numpy as np
 import pytest
 
 import run
-from analysis.engine import Chunk, executor, simulate
-from model import economy
-from model.files import InputError
-from model.scenario import load_scenario
-from model.world import NonFiniteState, World, world_seed
+from powershift.analysis.experiments.engine import Chunk, executor, simulate
+from powershift.model import economy
+from powershift.model.files import InputError
+from powershift.model.scenario import load_scenario
+from powershift.model.world import NonFiniteState, World, world_seed
 
 SCENARIO = "seed-2024"
 

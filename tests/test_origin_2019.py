@@ -14,11 +14,11 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from analysis.ensemble import run_ensemble
-from model.actors import load_actor_set
-from model.files import InputError
-from model.scenario import SCENARIO_DIR, load_scenario, read_mapping, scenario_from_text
-from model.world import World, world_seed
+from powershift.analysis.experiments.ensemble import run_ensemble
+from powershift.model.actors import load_actor_set
+from powershift.model.files import InputError
+from powershift.model.scenario import SCENARIO_DIR, load_scenario, read_mapping, scenario_from_text
+from powershift.model.world import World, world_seed
 from tests.conftest import REFERENCE, experiment, reference_rows
 
 ROOT = Path(__file__).resolve().parents[1]

@@ -8,11 +8,11 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from analysis.ensemble import run_ensemble
-from analysis.storage import read_results, write_results
-from model.files import InputError
-from model.scenario import load_scenario, scenario_from_text
-from model.world import World, world_seed
+from powershift.analysis.experiments.ensemble import run_ensemble
+from powershift.analysis.results.storage import read_results, write_results
+from powershift.model.files import InputError
+from powershift.model.scenario import load_scenario, scenario_from_text
+from powershift.model.world import World, world_seed
 
 HEADER = "title: t\ndescription: d\nstart: 2024-01-01\nyears: 3\n"
 HAZARDS = (
@@ -107,7 +107,7 @@ def test_absurd_replicate_counts_are_refused_with_a_memory_estimate() -> None:
 def test_results_are_written_whole_or_not_at_all(tmp_path: Path) -> None:
     results = run_ensemble(scenario_from_text(HAZARDS), replicates=2, seed=0)
 
-    def failing_charts(folder: Path) -> None:
+    def failing_charts(folder: Path, meta: dict, tables: dict) -> None:
         raise RuntimeError("disk full")
 
     with pytest.raises(RuntimeError):
@@ -129,7 +129,7 @@ def test_named_scenarios_are_batch_independent(name: str) -> None:
 
 
 def test_every_named_scenario_runs_with_twenty_replicates() -> None:
-    from model.scenario import scenario_names
+    from powershift.model.scenario import scenario_names
 
     names = scenario_names()
     assert len(names) >= 11

@@ -229,10 +229,10 @@ def test_seed_2024_against_baseline_shows_the_russia_tilt_with_its_uncertainty(t
 def test_counterfactual_effects_are_paired_and_causal(tmp_path: Path) -> None:
     """An event after the period changes nothing in any world (the runs are paired, noise included);
     the energy deal inside it warms the dyad."""
-    from analysis.ensemble import run_ensemble
-    from analysis.explanation import explain, total_effects
-    from analysis.storage import write_results
-    from model.scenario import scenario_from_text
+    from powershift.analysis.analyze.explanation import explain, total_effects
+    from powershift.analysis.experiments.ensemble import run_ensemble
+    from powershift.analysis.results.storage import write_results
+    from powershift.model.scenario import scenario_from_text
 
     late = SCENARIO + "  - {id: late, type: summit, actors: [PAK, RUS], at: 2025-07-01}\n"
     write_results(run_ensemble(scenario_from_text(late), 4, 5), tmp_path / "r")
@@ -255,7 +255,7 @@ def test_explain_counterfactual_writes_the_event_effects(results: Path, tmp_path
 
 
 def test_end_state_table_names_each_scenario_s_index_when_they_differ() -> None:
-    from analysis.comparison import end_state, markdown
+    from powershift.analysis.analyze.comparison import end_state, markdown
 
     rows = [
         {"scenario": s, "replicate": r, "date": pd.Timestamp("2026-01-01"), "outcome": o, "value": v + r + k}

@@ -13,15 +13,22 @@ import pytest
 import yaml
 
 import run
-from analysis import posterior as posterior_module
-from analysis import results_folder, style
-from analysis.charts import family
-from analysis.charts.options import ChartOptions
-from analysis.ensemble import run_ensemble
-from analysis.posterior import Posterior, draw_indices, read_posterior, world_values, write_posterior
-from analysis.results_folder import read_ensemble
-from model.files import InputError
-from model.scenario import load_scenario
+from powershift.analysis.charts import style
+from powershift.analysis.charts.options import ChartOptions
+from powershift.analysis.charts.registry import family
+from powershift.analysis.experiments import posterior as posterior_module
+from powershift.analysis.experiments.ensemble import run_ensemble
+from powershift.analysis.experiments.posterior import (
+    Posterior,
+    draw_indices,
+    read_posterior,
+    world_values,
+    write_posterior,
+)
+from powershift.analysis.results import folders as results_folder
+from powershift.analysis.results.folders import read_ensemble
+from powershift.model.files import InputError
+from powershift.model.scenario import load_scenario
 from tests.conftest import cli_in_process
 
 TABLES = ("trajectories", "alignment", "metrics", "events", "event_contributions")

@@ -8,8 +8,8 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from model import power
-from model.actors import load_actor_set
+from powershift.model import power
+from powershift.model.actors import load_actor_set
 from tests.conftest import FIVE, make_scenario, run
 
 REFERENCE = Path(__file__).resolve().parents[1].parent / "shared" / "reference"

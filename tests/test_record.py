@@ -12,8 +12,8 @@ import numpy as np
 import pytest
 import yaml
 
-from model.files import InputError
-from model.record import RECORD, YearlyRecord, load_record
+from powershift.analysis.validation.record import RECORD, YearlyRecord, load_record
+from powershift.model.files import InputError
 
 CODES = ["PAK", "RUS", "IND", "USA", "CHN"]
 YEARS = list(range(2010, 2025))

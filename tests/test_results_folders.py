@@ -26,9 +26,9 @@ import pyarrow.parquet as pq
 import pytest
 
 import run
-from analysis import results_folder
-from analysis.results_folder import FORMAT_VERSION, INCOMPLETE, check_output, default_folder, lock, release
-from model.files import InputError
+from powershift.analysis.results import folders as results_folder
+from powershift.analysis.results.folders import FORMAT_VERSION, INCOMPLETE, check_output, default_folder, lock, release
+from powershift.model.files import InputError
 from tests.conftest import cli_in_process
 from tests.test_cli import MINIMAL, ROOT, files_under
 
@@ -58,20 +58,20 @@ def snapshot(path: Path) -> dict[Path, tuple[int, int]]:
 @pytest.fixture(scope="module")
 def made(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
     """Good folders of every kind, written once: runs (Parquet and CSV), a comparison, an explanation."""
-    from analysis.comparison import gather, write_comparison
-    from analysis.ensemble import run_ensemble
-    from analysis.explanation import explain, write_explanation
-    from analysis.storage import write_results
-    from model.scenario import scenario_from_text
+    from powershift.analysis.analyze.comparison import gather, write_comparison
+    from powershift.analysis.analyze.explanation import explain, write_explanation
+    from powershift.analysis.experiments.ensemble import run_ensemble
+    from powershift.analysis.results.storage import write_results
+    from powershift.model.scenario import scenario_from_text
 
     root = tmp_path_factory.mktemp("good")
     scenario = scenario_from_text(SCENARIO)
     write_results(run_ensemble(scenario, 3, 2), root / "parquet")
     write_results(run_ensemble(scenario, 3, 2), root / "csv", "csv")
     write_results(run_ensemble(scenario, 2, 7), root / "other")
-    write_comparison(gather([str(root / "parquet"), str(root / "other")]), root / "comparison", draw_charts=False)
+    write_comparison(gather([str(root / "parquet"), str(root / "other")]), root / "comparison")
     meta, parts = explain(root / "parquet", "PAK-RUS")
-    write_explanation(meta, parts, root / "explanation", draw_chart=False)
+    write_explanation(meta, parts, root / "explanation")
     results_folder.release_all()
     return {p.name: p for p in root.iterdir()}
 
@@ -226,7 +226,7 @@ def test_damaged_folders_are_refused_with_one_line(
 
 def test_good_folders_read_back_whole(made: dict[str, Path]) -> None:
     """The validated reader returns what was written, in Parquet and CSV alike; every manifest has the format."""
-    from analysis.storage import read_results
+    from powershift.analysis.results.storage import read_results
 
     parquet_meta, parquet = read_results(made["parquet"])
     csv_meta, csv = read_results(made["csv"])
@@ -257,7 +257,7 @@ def test_damaged_comparison_and_explanation_folders_are_refused_by_plot(
 
 
 def test_a_symlink_out_of_the_folder_is_refused(made: dict[str, Path], tmp_path: Path) -> None:
-    from analysis.storage import read_results
+    from powershift.analysis.results.storage import read_results
 
     folder = tmp_path / "r"
     shutil.copytree(made["parquet"], folder)
@@ -272,8 +272,8 @@ def test_a_symlink_out_of_the_folder_is_refused(made: dict[str, Path], tmp_path:
 
 
 def test_explain_says_the_means_add_up_only_when_they_do(made: dict[str, Path]) -> None:
-    from analysis.explanation import adds_up, contributions, markdown, period, summarise
-    from analysis.storage import read_results
+    from powershift.analysis.analyze.explanation import adds_up, contributions, markdown, period, summarise
+    from powershift.analysis.results.storage import read_results
 
     meta, tables = read_results(made["parquet"])
     begin, end = period(tables["alignment"]["date"], None, None)
@@ -389,7 +389,7 @@ def full_disk_after(calls: int, real: Callable) -> Callable:
 def test_a_full_disk_while_writing_results_leaves_nothing(
     tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch
 ) -> None:
-    from analysis import storage
+    from powershift.analysis.results import storage
 
     monkeypatch.chdir(tmp_path)
     (tmp_path / "s.yaml").write_text(MINIMAL)
@@ -402,7 +402,7 @@ def test_a_full_disk_while_writing_results_leaves_nothing(
 def test_a_full_disk_while_drawing_charts_leaves_no_chart(
     made: dict[str, Path], tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch
 ) -> None:
-    from analysis import style
+    from powershift.analysis.charts import style
 
     real = style.save
     two = ["--chart", "network", "power_shares"]
@@ -422,7 +422,7 @@ def test_a_full_disk_while_drawing_charts_leaves_no_chart(
 def test_a_full_disk_during_a_sweep_keeps_the_finished_chunks(
     tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch
 ) -> None:
-    from analysis import sweep
+    from powershift.analysis.experiments import sweep
 
     out = tmp_path / "s"
     real = sweep.write_atomic
@@ -493,7 +493,7 @@ def test_damaged_sweeps_are_refused_by_plot_and_resume(
 HOLDER = """
 import sys
 from pathlib import Path
-from analysis.results_folder import lock
+from powershift.analysis.results.folders import lock
 lock(Path(sys.argv[1]))
 print("locked", flush=True)
 sys.stdin.read()
@@ -600,7 +600,7 @@ def dead_pid() -> int:
 
 
 def test_stale_staging_folders_are_swept_up(tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch) -> None:
-    from analysis.storage import read_results
+    from powershift.analysis.results.storage import read_results
 
     monkeypatch.chdir(tmp_path)
     (tmp_path / "s.yaml").write_text(MINIMAL)
@@ -624,13 +624,13 @@ def test_stale_staging_folders_are_swept_up(tmp_path: Path, capsys: pytest.Captu
 
 
 def test_only_a_completed_folder_looks_complete(tmp_path: Path) -> None:
-    from analysis.ensemble import run_ensemble
-    from analysis.storage import read_results, write_results
-    from model.scenario import scenario_from_text
+    from powershift.analysis.experiments.ensemble import run_ensemble
+    from powershift.analysis.results.storage import read_results, write_results
+    from powershift.model.scenario import scenario_from_text
 
     seen = {}
 
-    def extras(staging: Path) -> None:
+    def extras(staging: Path, meta: dict, tables: dict) -> None:
         seen["staging"] = staging
         assert (staging / INCOMPLETE).is_file() and staging.name.startswith(".out.partial-")
         with pytest.raises(InputError, match="staging folder"):

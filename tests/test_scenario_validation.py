@@ -7,9 +7,9 @@ from typing import Any
 import pytest
 import yaml
 
-from model.events import EVENT_TYPES
-from model.files import InputError
-from model.scenario import load_scenario, scenario_from_text
+from powershift.model.events import EVENT_TYPES
+from powershift.model.files import InputError
+from powershift.model.scenario import load_scenario, scenario_from_text
 from tests.conftest import scenario_dict
 
 HEAD = "title: t\ndescription: d\nstart: 2024-01-01\nyears: 5\n"

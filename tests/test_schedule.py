@@ -17,10 +17,10 @@ from typing import Any
 import numpy as np
 import pytest
 
-from model import randomness
-from model.events import Event
-from model.schedule import Schedule
-from model.world import world_seed
+from powershift.model import randomness
+from powershift.model.events import Event
+from powershift.model.schedule import Schedule
+from powershift.model.world import world_seed
 from tests.conftest import FIVE, make_scenario
 
 START = dt.date(2024, 1, 1)
@@ -198,5 +198,5 @@ def test_levels_and_impulses_follow_the_intensity_and_per_world_magnitudes() -> 
 
 
 def test_the_schedule_needs_no_world() -> None:
-    code = "import sys, model.schedule; sys.exit('model.world' in sys.modules)"
+    code = "import sys, powershift.model.schedule; sys.exit('powershift.model.world' in sys.modules)"
     assert subprocess.run([sys.executable, "-c", code], check=False).returncode == 0

@@ -10,8 +10,10 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from analysis import score_charts, scores, style
-from analysis.score_charts import _pooled
+from powershift.analysis.charts import scores as score_charts
+from powershift.analysis.charts import style
+from powershift.analysis.charts.scores import _pooled
+from powershift.analysis.validation import scores
 
 PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
 QUANTITIES = ("power share", "GDP share", "UN distance")

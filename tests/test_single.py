@@ -7,9 +7,9 @@ import inspect
 import numpy as np
 import pytest
 
-from model.scenario import load_scenario
-from model.single import SingleWorld
-from model.world import World, world_seed
+from powershift.model.scenario import load_scenario
+from powershift.model.single import SingleWorld
+from powershift.model.world import World, world_seed
 
 
 def test_single_world_equals_the_same_world_of_a_batch() -> None:

@@ -14,13 +14,14 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from analysis.design import SweepDesign, build_design, parse_param, point_count, sample_points
-from analysis.engine import Chunk, simulate
-from analysis.ensemble import run_ensemble
-from analysis.sweep import read_manifest, read_runs, run_sweep
-from model.files import InputError
-from model.scenario import load_scenario
-from model.world import World, world_seed
+from powershift.analysis.experiments.design import SweepDesign, build_design, parse_param, point_count, sample_points
+from powershift.analysis.experiments.engine import Chunk, simulate
+from powershift.analysis.experiments.ensemble import run_ensemble
+from powershift.analysis.experiments.sweep import read_manifest, read_runs, run_sweep
+from powershift.model.files import InputError
+from powershift.model.scenario import load_scenario
+from powershift.model.world import World, world_seed
+from run import finish_sweep
 from tests.test_cli import ROOT, cli, files_under
 
 HEDGING = "actors.PAK.policy.hedging"
@@ -131,7 +132,7 @@ def sensitivity_of(folder: Path, sampler: str, samples: int, replicates: int, in
         replicates=replicates,
         years=3,
     )
-    run_sweep(d, folder, chunk=200)
+    run_sweep(d, folder, chunk=200, extras=finish_sweep)
     table = pd.read_csv(folder / "sensitivity.csv")
     return table[(table["index"] == index) & (table.outcome == "alignment_PAK-RUS")].set_index("parameter")["value"]
 

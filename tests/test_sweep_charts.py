@@ -13,11 +13,11 @@ from matplotlib.collections import PolyCollection, QuadMesh
 from matplotlib.colors import TwoSlopeNorm
 from matplotlib.figure import Figure
 
-from analysis.charts.options import ChartOptions
-from analysis.charts.sweep import CHARTS, outcome_by_parameter, outcome_heatmap, outcome_label
-from analysis.design import build_design, parse_param
-from analysis.sweep import read_manifest, read_runs, run_sweep
-from model.files import InputError
+from powershift.analysis.charts.options import ChartOptions
+from powershift.analysis.charts.sweep import CHARTS, outcome_by_parameter, outcome_heatmap, outcome_label
+from powershift.analysis.experiments.design import build_design, parse_param
+from powershift.analysis.experiments.sweep import read_manifest, read_runs, run_sweep
+from powershift.model.files import InputError
 
 HEDGING = "actors.PAK.policy.hedging"
 RATE = "alignment.rate"

@@ -18,7 +18,7 @@ from pathlib import Path
 
 import pytest
 
-from analysis.engine import ORPHAN_EXIT
+from powershift.analysis.experiments.engine import ORPHAN_EXIT
 
 ROOT = Path(__file__).resolve().parents[1]
 GRACE = 10.0  # seconds the whole tree has to go once the run's process is killed
@@ -144,7 +144,7 @@ if sys.argv[2] == "poll":
     def no_pidfd(pid):
         raise OSError("no pidfds here")
     os.pidfd_open = no_pidfd
-from analysis.engine import _exit_when_gone
+from powershift.analysis.experiments.engine import _exit_when_gone
 _exit_when_gone(int(sys.argv[1]))
 print("watching", flush=True)
 time.sleep(60)

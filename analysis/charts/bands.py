@@ -7,7 +7,7 @@ from typing import Any
 import matplotlib.patches as mpatches
 import pandas as pd
 
-from analysis.spread import quantiles
+from powershift.analysis.analyze.spread import quantiles
 
 __all__ = ["banded_line", "legend_entries", "quantiles"]
 

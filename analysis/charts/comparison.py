@@ -15,10 +15,11 @@ from matplotlib.figure import Figure
 from matplotlib.lines import Line2D
 from matplotlib.ticker import ScalarFormatter
 
-from analysis import style
-from analysis.charts.bands import banded_line, quantiles
-from analysis.charts.options import ChartOptions
-from analysis.comparison import differences
+from powershift.analysis.analyze.comparison import differences
+from powershift.analysis.charts import style
+from powershift.analysis.charts.bands import banded_line, quantiles
+from powershift.analysis.charts.options import ChartOptions
+from powershift.analysis.results.power_index import index_name, power_index
 
 Tables = dict[str, pd.DataFrame]
 MAX_COLUMNS = 5
@@ -133,7 +134,7 @@ def compare_end_state(meta: dict[str, Any], tables: Tables, options: ChartOption
     table = tables["series"]
     last = table[table["date"] == table["date"].max()]
     diff = quantiles(differences(last, meta["paired"]), ["outcome", "scenario"], "value")
-    index = style.index_name(style.power_index(meta))
+    index = index_name(power_index(meta))
     groups = [
         ("share_", f"Power share (percentage points, {index})"),
         ("alignment_", "Alignment (−1 … +1 scale)"),

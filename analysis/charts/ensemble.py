@@ -17,10 +17,11 @@ from matplotlib.figure import Figure
 from matplotlib.lines import Line2D
 from matplotlib.ticker import FormatStrFormatter
 
-from analysis import style
-from analysis.charts.bands import banded_line, legend_entries, quantiles
-from analysis.charts.options import ChartOptions, snapshot_dates
-from model.files import InputError
+from powershift.analysis.charts import style
+from powershift.analysis.charts.bands import banded_line, legend_entries, quantiles
+from powershift.analysis.charts.options import ChartOptions, snapshot_dates
+from powershift.analysis.results.power_index import index_name, power_index
+from powershift.model.files import InputError
 
 Tables = dict[str, pd.DataFrame]
 
@@ -395,7 +396,7 @@ def network(meta: dict[str, Any], tables: Tables, options: ChartOptions) -> Figu
     angle = np.pi / 2 - 2 * np.pi * np.arange(len(codes)) / len(codes)
     pos = {c: (np.cos(a), np.sin(a)) for c, a in zip(codes, angle, strict=True)}
     fig, axes = style.figure(5.2 * len(dates), 6.3, ncols=len(dates), squeeze=False)
-    index = style.index_name(style.power_index(meta))
+    index = index_name(power_index(meta))
     for ax, date in zip(axes[0], dates, strict=True):
         ties = align[align.date == date].groupby(["actor_a", "actor_b"], as_index=False)["alignment"].median()
         now = traj[traj.date == date]

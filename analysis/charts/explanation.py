@@ -11,9 +11,9 @@ import pandas as pd
 from matplotlib.figure import Figure
 from matplotlib.lines import Line2D
 
-from analysis import style
-from analysis.charts.options import ChartOptions
-from analysis.explanation import summarise, total_effects
+from powershift.analysis.analyze.explanation import summarise, total_effects
+from powershift.analysis.charts import style
+from powershift.analysis.charts.options import ChartOptions
 
 Tables = dict[str, pd.DataFrame]
 MAX_PARTS = 14  # beyond this many, the smallest parts are drawn as one bar

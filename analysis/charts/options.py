@@ -7,7 +7,7 @@ from dataclasses import dataclass
 
 import pandas as pd
 
-from model.files import InputError
+from powershift.model.files import InputError
 
 
 @dataclass(frozen=True)

@@ -12,10 +12,11 @@ from matplotlib.colors import Normalize, TwoSlopeNorm
 from matplotlib.figure import Figure
 from matplotlib.ticker import FormatStrFormatter, MaxNLocator, ScalarFormatter
 
-from analysis import style
-from analysis.charts.bands import banded_line, legend_entries, quantiles
-from analysis.charts.options import ChartOptions
-from model.files import InputError
+from powershift.analysis.charts import style
+from powershift.analysis.charts.bands import banded_line, legend_entries, quantiles
+from powershift.analysis.charts.options import ChartOptions
+from powershift.analysis.results.power_index import index_name, power_index
+from powershift.model.files import InputError
 
 Tables = dict[str, pd.DataFrame]
 BINS = 10
@@ -156,7 +157,7 @@ def outcome_by_parameter(meta: dict[str, Any], tables: Tables, options: ChartOpt
     """Small multiples of the outcome against each parameter: the shape of each response at a glance."""
     runs = tables["runs"]
     outcome, params = chosen_outcome(meta, runs, options), chosen_params(meta, options)
-    label, factor = outcome_label(outcome, style.index_name(style.power_index(meta)))
+    label, factor = outcome_label(outcome, index_name(power_index(meta)))
     grid = meta["design"]["sampler"] == "grid"
     cols = min(3, len(params))
     rows = -(-len(params) // cols)
@@ -210,7 +211,7 @@ def outcome_heatmap(meta: dict[str, Any], tables: Tables, options: ChartOptions)
     runs = tables["runs"]
     outcome = chosen_outcome(meta, runs, options)
     (px, py), grid = heatmap_params(meta, options), meta["design"]["sampler"] == "grid"
-    label, factor = outcome_label(outcome, style.index_name(style.power_index(meta)))
+    label, factor = outcome_label(outcome, index_name(power_index(meta)))
     x, y = binned(runs[px], swept(meta)[px], grid), binned(runs[py], swept(meta)[py], grid)
     frame = pd.DataFrame({"x": x.of_run, "y": y.of_run, "value": runs[outcome].to_numpy() * factor})
     cells = frame.groupby(["y", "x"])["value"].mean().unstack().reindex(index=y.centres, columns=x.centres)

@@ -16,9 +16,9 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from analysis.ensemble import run_ensemble
-from analysis.posterior import DEFAULT_POSTERIOR, read_posterior
-from model.scenario import load_scenario, scenario_names
+from powershift.analysis.experiments.ensemble import run_ensemble
+from powershift.analysis.experiments.posterior import DEFAULT_POSTERIOR, read_posterior
+from powershift.model.scenario import load_scenario, scenario_names
 
 REPLICATES = 50
 SEED = 0

@@ -30,7 +30,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from model.record import load_record
+from powershift.analysis.validation.record import load_record
 
 CODES = ("PAK", "RUS", "IND", "USA", "CHN")  # the five actor sets' actors
 NUMERAIRE = "USA"  # exchange rates are against the dollar

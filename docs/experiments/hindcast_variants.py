@@ -9,8 +9,8 @@ of uncertainty; they are not candidates to choose from after seeing the held-bac
 
 from __future__ import annotations
 
-from analysis import hindcast
-from analysis.posterior import DEFAULT_POSTERIOR, read_posterior
+from powershift.analysis.experiments.posterior import DEFAULT_POSTERIOR, read_posterior
+from powershift.analysis.validation import hindcast
 
 VARIANTS: dict[str, tuple[bool, tuple[str, ...]]] = {
     "committed posterior (the scores)": (True, ()),

@@ -8,8 +8,8 @@ score rests on one assumption.
 
 from __future__ import annotations
 
-from analysis import history
-from analysis.posterior import DEFAULT_POSTERIOR, read_posterior
+from powershift.analysis.experiments.posterior import DEFAULT_POSTERIOR, read_posterior
+from powershift.analysis.validation import replay as history
 
 VARIANTS = {
     "posterior (the scorecard)": {},

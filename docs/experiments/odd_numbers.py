@@ -13,12 +13,12 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from analysis.ensemble import run_ensemble
-from model import blocs, economy, military
-from model.actors import load_actor_set
-from model.parameters import Parameters
-from model.scenario import load_scenario, scenario_from_text, scenario_names
-from model.world import World, world_seed
+from powershift.analysis.experiments.ensemble import run_ensemble
+from powershift.model import blocs, economy, military
+from powershift.model.actors import load_actor_set
+from powershift.model.parameters import Parameters
+from powershift.model.scenario import load_scenario, scenario_from_text, scenario_names
+from powershift.model.world import World, world_seed
 
 REFERENCE = Path(__file__).resolve().parents[2].parent / "shared" / "reference"
 DEFAULTS = Parameters()
@@ -174,7 +174,7 @@ def relaxation() -> None:
 
 def calibrated() -> tuple[float, float]:
     """The committed posterior's medians (model/data/posterior-2014-2019.csv) of the relaxation and anchor rates."""
-    from analysis.posterior import DEFAULT_POSTERIOR, read_posterior
+    from powershift.analysis.experiments.posterior import DEFAULT_POSTERIOR, read_posterior
 
     medians = read_posterior(DEFAULT_POSTERIOR).draws.median()
     print("sec 3.3.5 posterior medians: " + ", ".join(f"{k} {v:.3f}" for k, v in medians.items()))
@@ -338,7 +338,7 @@ def share_information() -> None:
     """Section 3.3.16: why power shares are left out of the posterior fit. 64 worlds of the 2014
     origin's calibration window at the prior's lower and upper ends of the three rates (same seeds):
     how far the parameters move the share changes, against the spread across worlds."""
-    from analysis import calibration, hindcast
+    from powershift.analysis.validation import calibration, hindcast
 
     scenario = calibration.calibration_scenario()
     worlds = np.arange(64)

@@ -14,7 +14,7 @@ import logging
 
 import numpy as np
 
-from analysis import calibration, hindcast
+from powershift.analysis.validation import calibration, hindcast
 
 TRUTHS = 12
 SEED = 2024

@@ -2,11 +2,19 @@
 
 from __future__ import annotations
 
-from model.events.base import Condition, Event
-from model.events.economic import Aid, EnergyDeal, Investment, Sanctions, SanctionsRelief, TradeAgreement, TradeCut
-from model.events.effects import Effects
-from model.events.military import ArmsDeal, JointExercise, SecurityCooperation
-from model.events.political import (
+from powershift.model.events.base import Condition, Event
+from powershift.model.events.economic import (
+    Aid,
+    EnergyDeal,
+    Investment,
+    Sanctions,
+    SanctionsRelief,
+    TradeAgreement,
+    TradeCut,
+)
+from powershift.model.events.effects import Effects
+from powershift.model.events.military import ArmsDeal, JointExercise, SecurityCooperation
+from powershift.model.events.political import (
     AllianceTreaty,
     Crisis,
     EconomicShock,
@@ -15,7 +23,12 @@ from model.events.political import (
     StrategicPartnership,
     Summit,
 )
-from model.events.society import AcademicExchange, CulturalExchange, InfrastructureLink, TechnologyCooperation
+from powershift.model.events.society import (
+    AcademicExchange,
+    CulturalExchange,
+    InfrastructureLink,
+    TechnologyCooperation,
+)
 
 EVENT_TYPES: dict[str, type[Event]] = {
     cls.kind: cls

@@ -14,15 +14,13 @@ effects of two kinds:
 from __future__ import annotations
 
 import datetime as dt
-from typing import TYPE_CHECKING, Any, ClassVar, Literal
+from typing import Any, ClassVar, Literal
 
 import numpy as np
 from pydantic import Field, ValidationInfo, field_validator, model_validator
 
-from model.parameters import Strict
-
-if TYPE_CHECKING:
-    from model.events.effects import Effects
+from powershift.model.events.effects import Effects
+from powershift.model.parameters import Strict
 
 FADED = 0.01  # a decaying effect below 1 % of its peak counts as over (so a conditional event may repeat)
 

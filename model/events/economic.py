@@ -7,8 +7,8 @@ from typing import Any, Literal
 import numpy as np
 from pydantic import Field, ValidationInfo, field_validator, model_validator
 
-from model.events.base import Event, Multilateral, check_codes
-from model.events.effects import Effects
+from powershift.model.events.base import Event, Multilateral, check_codes
+from powershift.model.events.effects import Effects
 
 AGREEMENT_DEPTH = {"pta": 0.5, "fta": 1.0, "commission": 0.2}
 SANCTIONS_ALIGNMENT_SHOCK = -0.15

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from model.actors import POLICY_NAMES
+from powershift.model.actors import POLICY_NAMES
 
 
 class Effects:

@@ -7,8 +7,8 @@ from typing import Any, Literal
 import numpy as np
 from pydantic import Field, ValidationInfo, field_validator
 
-from model.events.base import Event, Multilateral, check_codes
-from model.events.effects import Effects
+from powershift.model.events.base import Event, Multilateral, check_codes
+from powershift.model.events.effects import Effects
 
 SCALE = {"small": 0.5, "medium": 1.0, "large": 2.0}
 EXERCISE_TIE = 0.06  # military tie added by a medium exercise at magnitude 1

@@ -7,9 +7,9 @@ from typing import Any, Literal
 import numpy as np
 from pydantic import Field, field_validator
 
-from model.actors import check_policy
-from model.events.base import Domestic, Multilateral, check_codes
-from model.events.effects import Effects
+from powershift.model.actors import check_policy
+from powershift.model.events.base import Domestic, Multilateral, check_codes
+from powershift.model.events.effects import Effects
 
 INSTABILITY_HIT = 0.3  # stability lost at magnitude 1
 SHOCK_OUTPUT_LOSS = 0.08  # share of potential GDP lost at magnitude 1

@@ -6,9 +6,9 @@ from typing import Any, Literal
 
 import numpy as np
 
-from model.events.base import Multilateral
-from model.events.effects import Effects
-from model.events.military import SCALE
+from powershift.model.events.base import Multilateral
+from powershift.model.events.effects import Effects
+from powershift.model.events.military import SCALE
 
 CULTURE_TIE = {"cultural_exchange": 0.04, "academic_exchange": 0.05}
 TECHNOLOGY_TIE = 0.08

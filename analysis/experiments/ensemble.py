@@ -10,37 +10,21 @@ keeps its ``--set`` value in every world.
 from __future__ import annotations
 
 import time
-from dataclasses import dataclass, field
 from datetime import UTC, datetime
-from typing import Any
 
 import numpy as np
 import pandas as pd
 
-from analysis.engine import DEFAULT_CHUNK, Chunk, check_chunk, chunk_bounds, executor
-from analysis.posterior import DEFAULTS, Posterior, check_posterior, fixed_paths, world_values
-from analysis.tables import TABLES
-from model.files import InputError
-from model.scenario import Scenario
-from model.world import CONTRIBUTIONS
+from powershift.analysis.experiments.engine import DEFAULT_CHUNK, Chunk, check_chunk, chunk_bounds, executor
+from powershift.analysis.experiments.posterior import DEFAULTS, Posterior, check_posterior, fixed_paths, world_values
+from powershift.analysis.results.storage import Results
+from powershift.analysis.results.tables import TABLES
+from powershift.model.files import InputError
+from powershift.model.scenario import Scenario
+from powershift.model.world import CONTRIBUTIONS
 
 MAX_REPLICATES = 1_000_000
 MEMORY_BUDGET_BYTES = 8 * 1024**3
-
-
-@dataclass
-class Results:
-    """An ensemble's tables and what is needed to reproduce them."""
-
-    scenario: Scenario
-    seed: int
-    replicates: int
-    overrides: tuple[str, ...] = ()
-    tables: dict[str, pd.DataFrame] = field(default_factory=dict)
-    started: str = ""
-    seconds: float = 0.0
-    parameter_set: dict[str, Any] = field(default_factory=lambda: dict(DEFAULTS))
-    """Which parameters the worlds ran with: ``{"set": "defaults"}``, or a posterior's ``record()``."""
 
 
 def estimated_bytes(scenario: Scenario, replicates: int) -> int:

@@ -17,11 +17,14 @@ from typing import Any
 import pandas as pd
 import yaml
 
-from analysis import results_folder
-from analysis.results_folder import FORMAT_VERSION
-from analysis.spread import quantiles
-from analysis.storage import new_folder, package_version
-from model.files import InputError
+from powershift.analysis.analyze.spread import quantiles
+from powershift.analysis.experiments.ensemble import run_ensemble
+from powershift.analysis.experiments.posterior import reopen
+from powershift.analysis.results import folders as results_folder
+from powershift.analysis.results.folders import FORMAT_VERSION
+from powershift.analysis.results.storage import Extras, new_folder, package_version, read_results
+from powershift.model.files import InputError
+from powershift.model.scenario import scenario_from_text
 
 MECHANISM_LABELS = {
     "threat": "balancing a threat",
@@ -196,8 +199,6 @@ def explain(
 ) -> tuple[dict[str, Any], pd.DataFrame]:
     """The explanation's manifest and per-replicate parts, for a results folder written by ``run.py run``;
     with ``counterfactual``, also each event's total effect from paired runs without it."""
-    from analysis.storage import read_results
-
     source, tables = read_results(folder)
     if "event_contributions" not in tables:
         raise InputError(folder, "event_contributions", "results written by powershift 0.2 or later (run it again)")
@@ -241,10 +242,6 @@ def without_each_event(
     it was (ODD §2, Stochasticity), so the difference is the event's. Effects are not additive: events
     interact.
     """
-    from analysis.ensemble import run_ensemble
-    from analysis.posterior import reopen
-    from model.scenario import scenario_from_text
-
     spec, (a, b) = source["parameters"], dyad
     record = source.get("parameter_set")
     posterior = reopen(record)
@@ -284,10 +281,11 @@ def total_effects(parts: pd.DataFrame) -> pd.DataFrame:
     ]
 
 
-def write_explanation(meta: dict[str, Any], parts: pd.DataFrame, out: Path, draw_chart: bool = True) -> pd.DataFrame:
+def write_explanation(
+    meta: dict[str, Any], parts: pd.DataFrame, out: Path, extras: Extras | None = None
+) -> pd.DataFrame:
     """Write parts (per replicate), the summary table (CSV and Markdown), each event's total effect if
-    measured (event_effects.csv) and the charts to a new folder."""
-    from analysis.charts import available, draw
+    measured (event_effects.csv) and whatever ``extras`` adds (the command line's charts) to a new folder."""
 
     summary = summarise(parts)
     effects = total_effects(parts) if meta.get("counterfactual") else None
@@ -305,9 +303,8 @@ def write_explanation(meta: dict[str, Any], parts: pd.DataFrame, out: Path, draw
             effects.to_csv(staging / "event_effects.csv", index=False)
         (staging / "contributions.md").write_text(markdown(summary, meta, effects))
         (staging / "manifest.json").write_text(json.dumps(meta, indent=2) + "\n")
-        if draw_chart:
-            tables = {"parts": parts}
-            draw("explanation", available("explanation", meta, tables), meta, tables, staging / "charts")
+        if extras is not None:
+            extras(staging, meta, {"parts": parts})
     return summary
 
 

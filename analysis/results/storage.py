@@ -13,18 +13,40 @@ import json
 import platform
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
+from dataclasses import dataclass, field
 from importlib.metadata import version
 from pathlib import Path
 from typing import Any
 
 import pandas as pd
 
-from analysis import results_folder
-from analysis.ensemble import Results
-from analysis.results_folder import FORMAT_VERSION, check_output, lock, release, staging_folder
-from model.files import InputError
+from powershift.analysis.results import folders as results_folder
+from powershift.model.scenario import Scenario
+from powershift.analysis.results.folders import FORMAT_VERSION, check_output, lock, release, staging_folder
+from powershift.model.files import InputError
 
 FORMATS = ("parquet", "csv")
+DEFAULT_PARAMETERS: dict[str, Any] = {"set": "defaults"}
+"""The parameter-set record of worlds run with the default parameters (no posterior)."""
+
+Extras = Callable[[Path, dict[str, Any], dict[str, pd.DataFrame]], None]
+"""What a caller adds to a folder before it is published, e.g. the command line's charts: called with the
+staging folder, the folder's manifest and its tables, so that the additions appear with the rest or not at all."""
+
+
+@dataclass
+class Results:
+    """An ensemble's tables and what is needed to reproduce them."""
+
+    scenario: Scenario
+    seed: int
+    replicates: int
+    overrides: tuple[str, ...] = ()
+    tables: dict[str, pd.DataFrame] = field(default_factory=dict)
+    started: str = ""
+    seconds: float = 0.0
+    parameter_set: dict[str, Any] = field(default_factory=lambda: dict(DEFAULT_PARAMETERS))
+    """Which parameters the worlds ran with: ``{"set": "defaults"}``, or a posterior's ``record()``."""
 
 
 def package_version() -> str:
@@ -93,9 +115,7 @@ def new_folder(out: Path, estimated_bytes: int = 0) -> Iterator[Path]:
         release(out)
 
 
-def write_results(
-    results: Results, out: Path, fmt: str = "parquet", extras: Callable[[Path], None] | None = None
-) -> Path:
+def write_results(results: Results, out: Path, fmt: str = "parquet", extras: Extras | None = None) -> Path:
     """Write tables, manifest.json and whatever ``extras`` adds (charts) to a new folder ``out``."""
     if fmt not in FORMATS:
         raise InputError("--format", "format", f"one of {', '.join(FORMATS)}, got {fmt!r}")
@@ -103,9 +123,10 @@ def write_results(
     with new_folder(out, need) as staging:
         for name, table in results.tables.items():
             write_table(table, staging / f"{name}.{fmt}", fmt)
-        (staging / "manifest.json").write_text(json.dumps(manifest(results, fmt), indent=2) + "\n")
+        meta = manifest(results, fmt)
+        (staging / "manifest.json").write_text(json.dumps(meta, indent=2) + "\n")
         if extras is not None:
-            extras(staging)
+            extras(staging, meta, results.tables)
     return out
 
 

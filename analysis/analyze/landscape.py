@@ -20,8 +20,8 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from model.blocs import local_minima
-from model.files import InputError, plain
+from powershift.model.blocs import local_minima
+from powershift.model.files import InputError, plain
 
 MAX_ACTORS = 200
 MAX_SIZE = 1e12

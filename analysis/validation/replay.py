@@ -16,27 +16,24 @@ from __future__ import annotations
 import datetime as dt
 import functools
 import json
-from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Literal
+from typing import Any, Literal
 
 import numpy as np
 import pandas as pd
 from pydantic import ConfigDict, Field, ValidationError
 
-from model import power
-from model.files import check_seed, first_error, read_mapping
-from model.parameters import Strict
-from model.record import YearlyRecord, load_record
+from powershift.analysis.experiments.ensemble import Results, run_ensemble
+from powershift.analysis.experiments.posterior import Posterior, describe
+from powershift.analysis.results.storage import Extras, write_results
+from powershift.analysis.validation.record import YearlyRecord, load_record
+from powershift.model import power
+from powershift.model.files import DATA_DIR, check_seed, first_error, read_mapping
+from powershift.model.parameters import Strict
+from powershift.model.scenario import Scenario, load_scenario
 
-if TYPE_CHECKING:
-    from analysis.ensemble import Results
-    from analysis.posterior import Posterior
-    from model.scenario import Scenario
-
-DATA = Path(__file__).resolve().parent.parent / "model" / "data"
-CHECKS = DATA / "history-2014-2024-checks.yaml"
+CHECKS = DATA_DIR / "history-2014-2024-checks.yaml"
 SCENARIO = "history-2014-2024"
 PERIODS = ("calibration", "validation")
 COMPONENT_FIELDS = {
@@ -322,9 +319,6 @@ def replay(
 ) -> Results:
     """The replay ensemble, each world's parameters drawn from the posterior (or the defaults);
     ``overrides`` (``--set`` assignments) win over the posterior."""
-    from analysis.ensemble import run_ensemble
-    from model.scenario import load_scenario
-
     check_seed(seed)
     scenario = load_scenario(SCENARIO, overrides)
     return run_ensemble(
@@ -334,8 +328,6 @@ def replay(
 
 def score(results: Results, record: Record | None = None) -> dict[str, Any]:
     """The scorecard of a replay ensemble, with what it was run with."""
-    from analysis.posterior import describe
-
     record = record or read_record()
     scenario = results.scenario
     card = scorecard(record, results.tables, scenario.actors.codes, Index.of(scenario))
@@ -348,20 +340,16 @@ def score(results: Results, record: Record | None = None) -> dict[str, Any]:
     }
 
 
-def write_replay(
-    results: Results, card: dict[str, Any], out: Path, more: Callable[[Path], None] = lambda folder: None
-) -> None:
-    """The replay's results folder (tables, charts) with its scorecard.json; ``more`` adds files to
-    the staging folder (the hindcasts' scores and charts), so they appear with the rest or not at all."""
-    from analysis.charts import draw_all
-    from analysis.storage import manifest, write_results
+def write_replay(results: Results, card: dict[str, Any], out: Path, extras: Extras | None = None) -> None:
+    """The replay's results folder (tables) with its scorecard.json; ``extras`` adds files to the staging
+    folder (the command line's charts, the hindcasts' scores), so they appear with the rest or not at all."""
 
-    def extras(folder: Path) -> None:
+    def with_card(folder: Path, meta: dict[str, Any], tables: dict[str, pd.DataFrame]) -> None:
         (folder / "scorecard.json").write_text(json.dumps(card, indent=2) + "\n")
-        draw_all(manifest(results, "parquet"), results.tables, folder / "charts")
-        more(folder)
+        if extras is not None:
+            extras(folder, meta, tables)
 
-    write_results(results, out, "parquet", extras)
+    write_results(results, out, "parquet", with_card)
 
 
 def text(card: dict[str, Any]) -> str:

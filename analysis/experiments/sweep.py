@@ -31,7 +31,7 @@ import os
 import platform
 import shutil
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from importlib.metadata import version
@@ -41,16 +41,16 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from analysis import results_folder
-from analysis.design import SweepDesign, check_params, point_count, sample_points
-from analysis.engine import Chunk, check_chunk, chunk_bounds, executor
-from analysis.ensemble import estimated_bytes
-from analysis.results_folder import FORMAT_VERSION, INCOMPLETE, check_output, disk_error, lock, release
-from analysis.storage import package_version
-from analysis.tables import TABLES
-from model.files import InputError
-from model.scenario import Scenario, load_scenario
-from model.world import NonFiniteState
+from powershift.analysis.experiments.design import SweepDesign, check_params, point_count, sample_points
+from powershift.analysis.experiments.engine import Chunk, check_chunk, chunk_bounds, executor
+from powershift.analysis.experiments.ensemble import estimated_bytes
+from powershift.analysis.results import folders as results_folder
+from powershift.analysis.results.folders import FORMAT_VERSION, INCOMPLETE, check_output, disk_error, lock, release
+from powershift.analysis.results.storage import package_version
+from powershift.analysis.results.tables import TABLES
+from powershift.model.files import InputError
+from powershift.model.scenario import Scenario, load_scenario
+from powershift.model.world import NonFiniteState
 
 MANIFEST = "manifest.json"
 POINTS = "points.parquet"
@@ -59,6 +59,11 @@ UNFINISHED = (
     "a sweep still running or interrupted: finish it with the same 'run.py sweep' command and --resume --out {}"
 )
 KEPT = "the finished chunks are kept: free some space and run the same command with --resume"
+
+SweepExtras = Callable[[Path, dict[str, Any], np.ndarray, pd.DataFrame], dict[str, int]]
+"""What a caller adds to a finished sweep before it is marked complete (the command line: sensitivity indices
+and charts), given the folder, its manifest, the design's points and the runs table; it returns the row counts
+of any tables it wrote, which the manifest records."""
 
 
 @dataclass
@@ -195,14 +200,13 @@ def run_sweep(
     dask: str | None = None,
     resume: bool = False,
     quiet: bool = True,
+    extras: SweepExtras | None = None,
 ) -> SweepResult:
-    """Run (or finish) a sweep into ``out``, then draw its outcome charts; sobol and morris designs also get
-    their sensitivity indices.
+    """Run (or finish) a sweep into ``out``; ``extras`` then adds what the caller wants (sensitivity indices,
+    charts) before the folder is marked complete.
 
     ``out`` is checked and locked before any work: a second process writing the same sweep stops at once.
     """
-    from analysis.sensitivity import write_sensitivity
-
     out = Path(out)
     check_chunk(chunk)
     scenario = design_scenario(design)
@@ -243,9 +247,8 @@ def run_sweep(
         try:
             runs = results_folder.read_runs(out, meta, whole=True)
             rows: dict[str, int] = {}
-            if design.sampler in ("sobol", "morris"):
-                rows["sensitivity"] = len(write_sensitivity(out, design, points, runs))
-            draw_outcome_charts(out, meta, runs)
+            if extras is not None:
+                rows.update(extras(out, meta, points, runs))
             seconds = time.perf_counter() - clock
             done = {**meta, "status": "complete", "seconds": round(meta["seconds"] + seconds, 3)}
             if rows:
@@ -257,14 +260,6 @@ def run_sweep(
     finally:
         release(out)
     return SweepResult(out, total, ran, seconds)
-
-
-def draw_outcome_charts(out: Path, meta: dict[str, Any], runs: pd.DataFrame) -> None:
-    """The headline outcome against the swept parameters (redraw others with ``run.py plot --outcome``)."""
-    from analysis import charts
-
-    tables = {"runs": runs}
-    charts.draw("sweep", charts.available("sweep", meta, tables), meta, tables, out / "charts")
 
 
 def read_runs(folder: Path, columns: list[str] | None = None) -> pd.DataFrame:

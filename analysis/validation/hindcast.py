@@ -26,19 +26,17 @@ from __future__ import annotations
 import functools
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 import numpy as np
 import pandas as pd
 
-from analysis import scores
-from analysis.history import Index, read_record, reference_shares, trend_window, yearly_record
-from model.record import YearlyRecord
-from model.world import World, world_seed
-
-if TYPE_CHECKING:
-    from analysis.posterior import Posterior
-    from model.scenario import Scenario
+from powershift.analysis.experiments.posterior import Posterior, draw_indices
+from powershift.analysis.validation import scores
+from powershift.analysis.validation.record import YearlyRecord
+from powershift.analysis.validation.replay import Index, read_record, reference_shares, trend_window, yearly_record
+from powershift.model.scenario import Scenario, load_scenario
+from powershift.model.world import World, world_seed
 
 HORIZONS = (1, 2, 3, 4, 5)
 QUANTITIES = ("power share", "GDP share", "UN distance")
@@ -237,8 +235,6 @@ class Hindcast:
 def draws(posterior: Posterior, seed: int, replicates: np.ndarray) -> dict[str, np.ndarray]:
     """Each world's values of every posterior column, observation model included: the same draw per
     (seed, replicate) as ``run`` gives that world (``analysis.posterior.draw_indices``)."""
-    from analysis.posterior import draw_indices
-
     rows = draw_indices(posterior.size, seed, replicates)
     return {path: posterior.draws[path].to_numpy(dtype=float)[rows] for path in posterior.draws.columns}
 
@@ -253,8 +249,6 @@ def run_hindcast(
     """Forecast from every origin with ``replicates`` worlds (parameters drawn from the posterior,
     or the defaults; ``overrides``, ``--set`` assignments, win over both) and score each against
     the record."""
-    from model.scenario import load_scenario
-
     tables, pit_tables = [], []
     worlds = np.arange(replicates)
     rng = np.random.default_rng([seed, scores.PIT_SEED])
@@ -368,20 +362,20 @@ def _pct(value: float) -> str:
 
 
 def write(hindcast: Hindcast, folder: Path) -> None:
-    """The hindcast's files in a (staging) results folder: scores, PIT values and the two charts."""
-    from analysis import score_charts
-
+    """The hindcast's tables in a (staging) results folder: scores and PIT values (the command line adds
+    the charts, ``charts.scores.hindcast_charts``)."""
     hindcast.scores.to_csv(folder / "hindcast-scores.csv", index=False)
     hindcast.pits.to_csv(folder / "hindcast-pit.csv", index=False)
-    charts = folder / "charts"
-    charts.mkdir(exist_ok=True)
-    footnote = (
-        f"Hindcasts from {' and '.join(str(o.year) for o in ORIGINS)}, {hindcast.replicates} worlds each, "
-        f"seed {hindcast.seed}. Parameters: {hindcast.parameters}. One origin per period, so a point is 5 states or "
-        "10 dyads: single horizons are noisy. UN distance: Bailey-Strezhnev-Voeten ideal points (final passage)."
+
+
+def footnote(hindcast: Hindcast) -> str:
+    """What a hindcast chart was drawn from, and why single points are noisy."""
+    return (
+        f"Hindcasts from {' and '.join(str(o.year) for o in ORIGINS)}, {hindcast.replicates} worlds "
+        f"each, seed {hindcast.seed}. Parameters: {hindcast.parameters}. One origin per period, so a point is 5 "
+        "states or 10 dyads: single horizons are noisy. UN distance: Bailey-Strezhnev-Voeten ideal points "
+        "(final passage)."
     )
-    score_charts.skill_by_horizon(hindcast.scores, charts / "hindcast_skill.png", footnote)
-    score_charts.coverage_chart(hindcast.scores, hindcast.pits, charts / "hindcast_coverage.png", footnote)
 
 
 def markdown(hindcast: Hindcast) -> str:

@@ -27,12 +27,21 @@ from typing import Any
 
 import pandas as pd
 
-from analysis import results_folder
-from analysis.results_folder import FORMAT_VERSION
-from analysis.spread import quantiles
-from analysis.storage import new_folder, package_version
-from analysis.style import DEFAULT_INDEX, MIXED, index_name
-from model.files import InputError
+from powershift.analysis.analyze.spread import quantiles
+from powershift.analysis.experiments.ensemble import run_ensemble
+from powershift.analysis.results import folders as results_folder
+from powershift.analysis.results.folders import FORMAT_VERSION
+from powershift.analysis.results.power_index import DEFAULT_INDEX, MIXED, index_name
+from powershift.analysis.results.storage import (
+    Extras,
+    manifest,
+    new_folder,
+    package_version,
+    read_results,
+    write_results,
+)
+from powershift.model.files import InputError
+from powershift.model.scenario import load_scenario
 
 DEFAULT_REPLICATES = 20
 INTERVAL = (0.05, 0.95)
@@ -67,10 +76,6 @@ def gather(
 ) -> list[Member]:
     """Read each results folder and run each scenario name (all scenarios with one seed and replicate count,
     and with ``posterior``'s draws if given: replicate r of each takes the same draw)."""
-    from analysis.ensemble import run_ensemble
-    from analysis.storage import manifest, read_results
-    from model.scenario import load_scenario
-
     if len(items) < 2:
         raise InputError("run.py compare", "A B", "at least two results folders or scenario names")
     seed, replicates = run_settings(items, seed, replicates)
@@ -308,10 +313,9 @@ def comparison_manifest(members: list[Member], paired: bool) -> dict[str, Any]:
     }
 
 
-def write_comparison(members: list[Member], out: Path, draw_charts: bool = True) -> pd.DataFrame:
-    """Write series, end-state table (CSV and Markdown), charts and the scenarios run here to a new folder."""
-    from analysis.charts import available, draw
-    from analysis.storage import write_results
+def write_comparison(members: list[Member], out: Path, extras: Extras | None = None) -> pd.DataFrame:
+    """Write series, end-state table (CSV and Markdown), the scenarios run here and whatever ``extras`` adds
+    (the command line's charts) to a new folder."""
 
     paired = is_paired(members)
     table = series(members)
@@ -332,9 +336,8 @@ def write_comparison(members: list[Member], out: Path, draw_charts: bool = True)
         for member in members:
             if member.results is not None:
                 write_results(member.results, staging / "runs" / member.label)
-        if draw_charts:
-            tables = {"series": table}
-            draw("comparison", available("comparison", meta, tables), meta, tables, staging / "charts")
+        if extras is not None:
+            extras(staging, meta, {"series": table})
     return ends
 
 

@@ -40,13 +40,23 @@ import pandas as pd
 import yaml
 from pydantic import Field, ValidationError, model_validator
 
-from model.files import MAX_SEED, InputError, field_error, first_error, plain, read_mapping
-from model.parameters import Strict
-from model.scenario import Scenario, ScenarioSpec, parse_event
-from model.world import check_value_path
+from powershift.analysis.results.storage import DEFAULT_PARAMETERS
+from powershift.model.files import (
+    DATA_DIR,
+    MAX_SEED,
+    PROJECT_ROOT,
+    InputError,
+    field_error,
+    first_error,
+    plain,
+    read_mapping,
+)
+from powershift.model.parameters import Strict
+from powershift.model.scenario import Scenario, ScenarioSpec, parse_event
+from powershift.model.world import check_value_path
 
-ROOT = Path(__file__).resolve().parent.parent
-DEFAULT_POSTERIOR = ROOT / "model" / "data" / "posterior-2014-2019.yaml"
+ROOT = PROJECT_ROOT
+DEFAULT_POSTERIOR = DATA_DIR / "posterior-2014-2019.yaml"
 """The posterior ``run`` and ``compare`` use unless told otherwise (``--posterior``, ``--no-posterior``),
 once it exists; until then they use the defaults."""
 
@@ -55,7 +65,7 @@ DRAW_TAG = 0x706F_7374_6572_696F  # "posterio": keeps the draw stream apart from
 MAX_CSV_BYTES = 64 * 1024**2
 NUMBER = re.compile(r"^[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?$")
 PATH = re.compile(r"^[A-Za-z_][A-Za-z0-9_-]*(\.[A-Za-z0-9_-]+)+$")
-DEFAULTS: dict[str, Any] = {"set": "defaults"}
+DEFAULTS = DEFAULT_PARAMETERS
 NEW_FILE = "a file that does not exist yet (a posterior is never overwritten)"
 
 

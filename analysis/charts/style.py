@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import os
-from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
@@ -13,6 +12,9 @@ matplotlib.use("Agg")
 import matplotlib.dates as mdates
 import matplotlib.pyplot as plt
 from matplotlib.figure import Figure
+
+from powershift.analysis.experiments.posterior import describe
+from powershift.analysis.results.power_index import index_name, member_indices, power_index
 
 # Okabe-Ito colour-blind-safe palette; the five states keep their colour in every chart.
 ACTOR_COLOURS = {
@@ -35,13 +37,6 @@ TITLE_INCHES = 0.1  # the title's distance from the top edge, the same on short 
 CHARS_PER_INCH = 11.5  # about how many characters of a 12-point title fit in an inch
 FOOTNOTE_POINTS = 7
 DATA_NOTE = "Data: IMF WEO, World Bank, SIPRI, UN WPP 2024, COW NMC v7.0, national trade figures (model/data)."
-DEFAULT_INDEX = "economic_military"  # what folders written before power.index existed were on
-INDEX_NAMES = {
-    "economic_military": "economic–military index",
-    "cinc": "CINC index",
-    "net_resources": "net-resources index",
-}
-MIXED = "mixed"  # a comparison whose members are on different indices
 
 
 def actor_colour(code: str, codes: list[str]) -> str:
@@ -55,57 +50,6 @@ def dyad_style(index: int) -> tuple[str, str]:
     """Colour and line style of the k-th dyad in a chart."""
     colour = DYAD_COLOURS[index % len(DYAD_COLOURS)]
     return colour, ("-", "--", ":")[index // len(DYAD_COLOURS) % 3]
-
-
-def index_name(index: str) -> str:
-    """How a chart names a power index: 'economic–military index', 'CINC index', ..."""
-    if index == MIXED:
-        return "index differs by scenario"
-    return INDEX_NAMES.get(index, f"{index.replace('_', ' ')} index")
-
-
-def power_index(meta: dict[str, Any]) -> str:
-    """The power index a folder's shares are measured on, from its manifest.
-
-    An ensemble's resolved ``parameters.power.index``; a comparison's members' (``MIXED`` when they
-    differ); a sweep's scenario with its ``--set`` overrides; an explanation's source. Folders written
-    before the index was a choice were on the headline economic-military index, the default.
-    """
-    kind = meta.get("kind", "ensemble")
-    if kind == "explanation":
-        return power_index(meta["source"])
-    if kind == "comparison":
-        indices = set(member_indices(meta).values())
-        return indices.pop() if len(indices) == 1 else MIXED
-    recorded = ((meta.get("parameters") or {}).get("power") or {}).get("index") or meta.get("power_index")
-    if recorded:
-        return str(recorded)
-    if kind == "sweep":
-        design = meta.get("design", {})
-        return sweep_index(str(meta.get("scenario_path") or meta.get("scenario")), tuple(design.get("set") or ()))
-    return DEFAULT_INDEX
-
-
-def member_indices(meta: dict[str, Any]) -> dict[str, str]:
-    """Each comparison member's power index, by label (the default for folders that recorded none)."""
-    members = meta.get("members") or [{"label": s} for s in meta.get("scenarios", [])]
-    return {m["label"]: m.get("power_index") or DEFAULT_INDEX for m in members}
-
-
-@lru_cache(maxsize=32)
-def sweep_index(scenario: str, overrides: tuple[str, ...]) -> str:
-    """A sweep's index: its manifest keeps the design, not the resolved parameters, so it is read from
-    the scenario as the sweep loaded it (``power.index`` cannot be swept: it is not a number)."""
-    for assignment in reversed(overrides):
-        path, _, value = assignment.partition("=")
-        if path.strip() == "power.index":
-            return value.strip().strip("'\"")
-    try:
-        from model.scenario import load_scenario
-
-        return str(load_scenario(scenario).spec.power.index)
-    except Exception:  # the scenario moved or no longer loads: the default is what an old sweep was on
-        return DEFAULT_INDEX
 
 
 def share_label(meta: dict[str, Any], what: str = "Power share", unit: str = "%", stacked: bool = False) -> str:
@@ -177,8 +121,6 @@ def parameter_note(meta: dict[str, Any]) -> str:
     defaults' (also for ensembles written before posteriors existed, which all ran with the defaults); a
     sweep's design; a comparison's members' (by label when they differ). Empty when the manifest does not
     say (an explanation's source keeps no parameter set)."""
-    from analysis.posterior import describe
-
     kind = meta.get("kind", "ensemble")
     if kind == "sweep":
         return "Parameters: as swept, the rest at defaults"

@@ -12,11 +12,12 @@ from __future__ import annotations
 
 import os
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import pandas as pd
 
-from analysis.design import MORRIS_LEVELS, SweepDesign, salib_problem
+from powershift.analysis.experiments.design import MORRIS_LEVELS, SweepDesign, salib_problem
 
 COLUMNS = ["outcome", "parameter", "index", "value", "conf"]
 SOBOL_INDICES = ("S1", "ST")
@@ -62,15 +63,12 @@ def indices(design: SweepDesign, points: np.ndarray, runs: pd.DataFrame, horizon
     return pd.DataFrame(rows, columns=COLUMNS)
 
 
-def write_sensitivity(out: Path, design: SweepDesign, points: np.ndarray, runs: pd.DataFrame) -> pd.DataFrame:
-    from analysis.charts import draw
-    from analysis.sweep import read_manifest
-
-    meta = read_manifest(out)
+def write_sensitivity(
+    out: Path, meta: dict[str, Any], design: SweepDesign, points: np.ndarray, runs: pd.DataFrame
+) -> pd.DataFrame:
+    """The indices of a finished sweep written whole to ``out``/sensitivity.csv (``meta``: its manifest)."""
     table = indices(design, points, runs, meta["steps"] / meta["steps_per_year"])
     staging = out / f".sensitivity.csv.tmp-{os.getpid()}"
     table.to_csv(staging, index=False)
     os.replace(staging, out / "sensitivity.csv")
-    if table["value"].notna().any():
-        draw("sweep", ["sensitivity"], meta, {"sensitivity": table}, out / "charts")
     return table

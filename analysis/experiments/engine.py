@@ -27,11 +27,11 @@ import numpy as np
 import pandas as pd
 from tqdm import tqdm
 
-from analysis.outcomes import run_outcomes
-from analysis.tables import history_tables
-from model.files import InputError
-from model.scenario import Scenario
-from model.world import NonFiniteState, World, world_seed
+from powershift.analysis.experiments.outcomes import run_outcomes
+from powershift.analysis.results.tables import history_tables
+from powershift.model.files import InputError
+from powershift.model.scenario import Scenario
+from powershift.model.world import NonFiniteState, World, world_seed
 
 DEFAULT_CHUNK = 500
 IN_FLIGHT_PER_WORKER = 2  # enough to keep a worker busy; more would only hold memory
@@ -174,7 +174,7 @@ def pool_context() -> multiprocessing.context.BaseContext:
     if "forkserver" not in multiprocessing.get_all_start_methods():
         return multiprocessing.get_context("spawn")
     context = multiprocessing.get_context("forkserver")
-    context.set_forkserver_preload(["analysis.engine"])
+    context.set_forkserver_preload(["powershift.analysis.experiments.engine"])
     return context
 
 

@@ -28,7 +28,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from model.world import ACTOR_SERIES, CONTRIBUTIONS, METRIC_SERIES, World
+from powershift.model.world import ACTOR_SERIES, CONTRIBUTIONS, METRIC_SERIES, World
 
 TABLES = ("trajectories", "alignment", "metrics", "events", "event_contributions")
 

@@ -42,10 +42,10 @@ import pandas as pd
 from pydantic import Field, StringConstraints, ValidationError, model_validator
 from pydantic import Strict as StrictType
 
-from model.files import InputError, first_error, read_mapping
-from model.parameters import Strict
+from powershift.model.files import DATA_DIR, InputError, first_error, read_mapping
+from powershift.model.parameters import Strict
 
-RECORD = Path(__file__).parent / "data" / "record-2010-2024.yaml"
+RECORD = DATA_DIR / "record-2010-2024.yaml"
 
 Code = Annotated[str, StringConstraints(pattern=r"^[A-Z]{3}$")]
 Name = Annotated[str, StringConstraints(pattern=r"^[a-z][a-z0-9_]*$")]

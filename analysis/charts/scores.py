@@ -20,8 +20,9 @@ from matplotlib.lines import Line2D
 from matplotlib.patches import Patch
 from matplotlib.ticker import MaxNLocator, PercentFormatter
 
-from analysis import style
-from analysis.scores import pit_histogram
+from powershift.analysis.charts import style
+from powershift.analysis.validation.hindcast import Hindcast, footnote
+from powershift.analysis.validation.scores import pit_histogram
 
 PERIODS = ("calibration", "held-back")
 # Periods are neither actors nor signs: indigo and orange, far apart for every colour vision.
@@ -36,6 +37,17 @@ TARGET_COLOUR = "#E3E3E3"
 PIT_BINS = 10
 ZERO_LABEL = "0: no better than the baseline"
 FOOTNOTE_POINTS = 7
+
+
+def hindcast_charts(hindcast: Hindcast, folder: Path) -> list[Path]:
+    """The hindcast's two charts, skill by horizon and coverage, into ``folder``/charts."""
+    charts = folder / "charts"
+    charts.mkdir(exist_ok=True)
+    note = footnote(hindcast)
+    return [
+        skill_by_horizon(hindcast.scores, charts / "hindcast_skill.png", note),
+        coverage_chart(hindcast.scores, hindcast.pits, charts / "hindcast_coverage.png", note),
+    ]
 
 
 def skill_by_horizon(scores: pd.DataFrame, path: Path, footnote: str) -> Path:

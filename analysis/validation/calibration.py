@@ -29,17 +29,15 @@ import time
 from dataclasses import dataclass
 from importlib.metadata import version
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 import numpy as np
 import pandas as pd
 
-from analysis import hindcast
-from analysis.history import Index
-from model.scenario import Scenario, load_scenario
-
-if TYPE_CHECKING:
-    from analysis.posterior import Posterior
+from powershift.analysis.experiments.posterior import Posterior, write_posterior
+from powershift.analysis.validation import hindcast
+from powershift.analysis.validation.replay import Index
+from powershift.model.scenario import Scenario, load_scenario
 
 PRIOR = {
     "alignment.rate": (0.05, 0.8),
@@ -203,8 +201,6 @@ def calibrate(path: Path, budget: Budget = FULL, seed: int = 0, workers: int = 1
     """Fit the posterior on the record's calibration years and write it (``NAME.csv`` and
     ``NAME.yaml`` for ``path``, never over an existing file). With one worker the result is a
     function of the seed alone; pyabc's multicore sampler is faster but not reproducible."""
-    from analysis.posterior import write_posterior
-
     scenario = calibration_scenario()
     draws, facts = fit(observed_summaries(scenario), scenario, budget, seed, workers)
     command = f"run.py history --calibrate --seed {seed} --workers {workers} --out {path}"

@@ -49,7 +49,8 @@ import pyarrow.csv as pacsv
 import pyarrow.parquet as pq
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
-from model.files import InputError, first_error
+from powershift.analysis.results.design_schema import SweepDesign
+from powershift.model.files import InputError, first_error
 
 FORMAT_VERSION = 1
 """The version of the results-folder format this powershift writes and reads. Bump it whenever a
@@ -915,8 +916,6 @@ RESUME_HINT = " (finish it with the same 'run.py sweep' command and --resume --o
 
 
 def _check_sweep_manifest(path: Path, meta: dict[str, Any]) -> None:
-    from analysis.design import SweepDesign
-
     try:
         design = SweepDesign.model_validate(meta["design"])
     except ValidationError as exc:

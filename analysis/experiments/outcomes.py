@@ -16,7 +16,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from model.world import World
+from powershift.model.world import World
 
 
 def outcome_dyads(world: World) -> list[tuple[str, str]]:

@@ -11,49 +11,20 @@ from __future__ import annotations
 
 import math
 from pathlib import Path
-from typing import Any, Literal
+from typing import Any
 
 import numpy as np
-from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from pydantic import ValidationError
 
-from model.files import MAX_SEED, InputError, first_error, read_mapping
-from model.scenario import Scenario, load_scenario
-from model.world import check_value_path
+from powershift.analysis.results.design_schema import Param, SweepDesign
+from powershift.model.files import InputError, first_error, read_mapping
+from powershift.model.scenario import Scenario, load_scenario
+from powershift.model.world import check_value_path
 
 DEFAULT_SAMPLES = {"lhs": 100, "sobol": 64, "morris": 20}
 DEFAULT_STEPS = 5
 MORRIS_LEVELS = 4
 MAX_RUNS = 50_000_000
-
-
-class Param(BaseModel):
-    """One swept parameter: a dotted path (as for ``run --set``) and its range."""
-
-    model_config = ConfigDict(extra="forbid", frozen=True)
-
-    path: str
-    low: float
-    high: float
-    steps: int | None = Field(default=None, ge=2, le=1000)
-
-    def text(self) -> str:
-        return f"{self.path}={self.low:g}:{self.high:g}" + (f":{self.steps}" if self.steps else "")
-
-
-class SweepDesign(BaseModel):
-    """Everything that determines a sweep's runs (and so must match when a sweep is resumed)."""
-
-    model_config = ConfigDict(extra="forbid")
-
-    scenario: str
-    params: list[Param] = Field(min_length=1)
-    sampler: Literal["grid", "lhs", "sobol", "morris"] = "lhs"
-    samples: int | None = Field(None, strict=True)
-    replicates: int = Field(default=5, ge=1, le=100_000, strict=True)
-    seed: int = Field(default=0, ge=0, le=MAX_SEED, strict=True)
-    years: float | None = None
-    set: list[str] = []
-    trajectories: bool = False
 
 
 def parse_param(text: str, source: str = "--param") -> Param:

@@ -1,0 +1,122 @@
+"""The package's shape: one installed name, layers that depend one way, no hidden imports.
+
+The layers, lowest first (a module may import only from its own layer or a lower one):
+
+- ``model``: the simulated world (Mesa), scenario files, parameters;
+- ``results``: folders, manifests, readers and the tidy tables of the output contract;
+- ``experiments``: engine, ensembles, designs, sweeps, outcomes, parameter sets;
+- ``analyze``: comparison, explanation, sensitivity, spread, landscape (frames in, frames out);
+- ``validation``: record, replay, hindcast, scores, calibration;
+- ``charts``: style, registry, one module per folder kind (frames in, Figure out);
+- ``cli``: the commands, the only layer that combines computing, drawing and writing.
+"""
+
+from __future__ import annotations
+
+import ast
+from pathlib import Path
+
+import pytest
+
+from tests.conftest import ROOT
+
+LAYERS = ("model", "results", "experiments", "analyze", "validation", "charts", "cli")
+ALLOWED_INNER = {
+    # heavy optional dependencies, imported where used so that a plain run never loads them
+}
+
+
+def modules() -> dict[str, Path]:
+    """Every installed module, by its dotted name under ``powershift``."""
+    found: dict[str, Path] = {}
+    for folder, package in (("model", "powershift.model"), ("analysis", "powershift.analysis")):
+        for path in sorted((ROOT / folder).rglob("*.py")):
+            parts = path.relative_to(ROOT / folder).with_suffix("").parts
+            name = ".".join((package, *parts))
+            found[name.removesuffix(".__init__")] = path
+    return found
+
+
+def layer(module: str) -> int:
+    parts = module.split(".")
+    if parts[1] == "model":
+        return 0
+    return LAYERS.index(parts[2]) if len(parts) > 2 else len(LAYERS)
+
+
+def imports(path: Path, known: set[str]) -> list[tuple[str, int, bool]]:
+    """(imported powershift module, line, at module level?) for every import in the file, even under
+    ``if TYPE_CHECKING:`` or inside a function."""
+    tree = ast.parse(path.read_text())
+    top = {id(node) for node in tree.body}
+    found = []
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Import):
+            names = [alias.name for alias in node.names]
+        elif isinstance(node, ast.ImportFrom) and node.module:
+            names = [node.module] + [f"{node.module}.{alias.name}" for alias in node.names]
+        else:
+            continue
+        for name in names:
+            if name in known:
+                found.append((name, node.lineno, id(node) in top))
+    return found
+
+
+def graph() -> dict[str, set[str]]:
+    known = modules()
+    return {
+        name: {target for target, _, _ in imports(path, set(known)) if target != name} for name, path in known.items()
+    }
+
+
+def test_only_powershift_is_installed_at_top_level() -> None:
+    from importlib.metadata import packages_distributions
+
+    top = sorted(name for name, dists in packages_distributions().items() if "powershift" in dists)
+    assert top == ["powershift"]
+
+
+def test_every_module_belongs_to_a_layer() -> None:
+    for name in modules():
+        parts = name.split(".")
+        assert parts[1] == "model" or len(parts) == 2 or parts[2] in LAYERS, name
+
+
+def test_layers_depend_one_way() -> None:
+    wrong = [
+        f"{source} imports {target}"
+        for source, targets in graph().items()
+        for target in targets
+        if layer(target) > layer(source)
+    ]
+    assert wrong == []
+
+
+def test_no_import_cycle() -> None:
+    edges = graph()
+    state: dict[str, int] = {}
+    cycles: list[list[str]] = []
+
+    def visit(node: str, trail: list[str]) -> None:
+        state[node] = 1
+        for target in sorted(edges[node]):
+            if state.get(target) == 1:
+                cycles.append([*trail[trail.index(target) :], target])
+            elif target not in state:
+                visit(target, [*trail, target])
+        state[node] = 2
+
+    for node in sorted(edges):
+        if node not in state:
+            visit(node, [node])
+    assert cycles == []
+
+
+@pytest.mark.parametrize("name", sorted(modules()))
+def test_imports_are_at_module_level(name: str) -> None:
+    """Imports placed inside functions hide the real dependencies; only the few listed for heavy
+    optional libraries are allowed."""
+    path = modules()[name]
+    inner = [f"{target} (line {line})" for target, line, top in imports(path, set(modules())) if not top]
+    assert inner == []
