@@ -30,7 +30,7 @@ from powershift.analysis.results import folders as results_folder
 from powershift.analysis.results.folders import FORMAT_VERSION, INCOMPLETE, check_output, default_folder, lock, release
 from powershift.model.files import InputError
 from tests.conftest import cli_in_process
-from tests.test_cli import MINIMAL, ROOT, files_under
+from tests.cli.test_cli import MINIMAL, ROOT, files_under
 
 SCENARIO = MINIMAL + "  - {id: crude, type: energy_deal, supplier: RUS, buyer: PAK, at: 2024-07-01, volume_bn: 2}\n"
 SWEEP = ["sweep", "seed-2024", "--param", "alignment.rate=0:1", "--samples", "3", "--replicates", "1"]

@@ -14,7 +14,7 @@ from powershift.analysis.validation import replay as history
 from powershift.model.actors import load_actor_set
 from powershift.model.scenario import load_scenario
 from powershift.model.world import World, world_seed
-from tests.test_cli import cli, files_under
+from tests.cli.test_cli import cli, files_under
 
 CODES = ["PAK", "RUS", "IND", "USA", "CHN"]
 
@@ -227,7 +227,7 @@ def test_validation_document_shows_the_current_scorecard() -> None:
     """docs/VALIDATION.md quotes the scorecard of `run.py history` (100 replicates, seed 0) exactly."""
     from powershift.analysis.experiments.posterior import DEFAULT_POSTERIOR, read_posterior
 
-    text = (Path(__file__).resolve().parent.parent / "docs" / "VALIDATION.md").read_text()
+    text = (Path(__file__).resolve().parents[2] / "docs" / "VALIDATION.md").read_text()
     quoted = text.split("tests/test_history.py keeps it current -->\n", 1)[1].split("<!-- /scorecard -->", 1)[0]
     card = history.score(history.replay(read_posterior(DEFAULT_POSTERIOR), 100, 0))
     assert quoted == history.markdown(card)

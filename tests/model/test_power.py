@@ -12,7 +12,7 @@ from powershift.model import power
 from powershift.model.actors import load_actor_set
 from tests.conftest import FIVE, make_scenario, run
 
-REFERENCE = Path(__file__).resolve().parents[1].parent / "shared" / "reference"
+REFERENCE = Path(__file__).resolve().parents[2].parent / "shared" / "reference"
 START_TOLERANCE = 0.015  # the stated start-year tolerance against one year's spending: 1.5 percentage points
 
 

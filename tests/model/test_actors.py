@@ -13,7 +13,7 @@ from powershift.model.files import InputError
 from powershift.model.world import World, world_seed
 from tests.conftest import FIVE, REFERENCE, experiment, history_arrays, make_scenario, reference_rows, write_synthetic
 
-ROOT = Path(__file__).resolve().parents[1]
+ROOT = Path(__file__).resolve().parents[2]
 SOURCED_SETS = ("five-2024", "five-2014")
 
 

@@ -21,7 +21,7 @@ from powershift.model.scenario import SCENARIO_DIR, load_scenario, read_mapping,
 from powershift.model.world import World, world_seed
 from tests.conftest import REFERENCE, experiment, reference_rows
 
-ROOT = Path(__file__).resolve().parents[1]
+ROOT = Path(__file__).resolve().parents[2]
 START = dt.date(2019, 1, 1)
 NMC_FIELDS = {"milper_k": "milper", "urban_population_m": "upop", "energy_mtce": "pec", "iron_steel_mt": "irst"}
 CONTINUATIONS = {"us-china-tariffs-2019", "cpec-investment-2019", "cpec-corridor-2019", "druzhba-2019-2021"}

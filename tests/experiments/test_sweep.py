@@ -22,7 +22,7 @@ from powershift.model.files import InputError
 from powershift.model.scenario import load_scenario
 from powershift.model.world import World, world_seed
 from run import finish_sweep
-from tests.test_cli import ROOT, cli, files_under
+from tests.cli.test_cli import ROOT, cli, files_under
 
 HEDGING = "actors.PAK.policy.hedging"
 THREAT = "mechanisms.threat.weight"

@@ -17,7 +17,7 @@ from powershift.model.files import InputError
 
 CODES = ["PAK", "RUS", "IND", "USA", "CHN"]
 YEARS = list(range(2010, 2025))
-REFERENCE = Path(__file__).resolve().parents[1].parent / "shared" / "reference"
+REFERENCE = Path(__file__).resolve().parents[2].parent / "shared" / "reference"
 # indicator: (reference file, reference indicator, power of ten of the unit change)
 EXPECTED = {
     "gdp_bn": ("facts.csv", "GDP_current_USD", -9),

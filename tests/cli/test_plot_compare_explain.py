@@ -9,7 +9,7 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from tests.test_cli import MINIMAL, cli, files_under
+from tests.cli.test_cli import MINIMAL, cli, files_under
 
 SCENARIO = MINIMAL + "  - {id: crude, type: energy_deal, supplier: RUS, buyer: PAK, at: 2024-07-01, volume_bn: 2}\n"
 

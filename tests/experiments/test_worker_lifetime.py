@@ -20,7 +20,7 @@ import pytest
 
 from powershift.analysis.experiments.engine import ORPHAN_EXIT
 
-ROOT = Path(__file__).resolve().parents[1]
+ROOT = Path(__file__).resolve().parents[2]
 GRACE = 10.0  # seconds the whole tree has to go once the run's process is killed
 STARTUP = 180.0  # seconds the sweep has to get its workers busy (a loaded CI machine is slow)
 

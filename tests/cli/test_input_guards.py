@@ -22,7 +22,7 @@ from powershift.model.actors import DATA_DIR
 from powershift.model.files import MAX_DEPTH, MAX_SEED, InputError, load_yaml, parse_mapping, plain
 from powershift.model.scenario import FIRST_DATE, LAST_DATE, scenario_from_text
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parents[2]
 
 SCENARIO = """title: t
 description: d
