@@ -4,12 +4,12 @@ Everything (tables, manifest, charts) is first written to a hidden sibling stagi
 (``.NAME.partial-PID``, marked ``INCOMPLETE``), which is renamed into place only when complete; an
 interrupted run leaves no half-written results, a full disk leaves nothing at all, and a second
 writer to the same folder is stopped by its lock. Reading validates the folder first (format
-version, table paths, columns, types, row counts). See ``analysis.results_folder``.
+version, table paths, columns, types, row counts). See ``analysis.results.staging``, ``.locks``
+and ``.readers``.
 """
 
 from __future__ import annotations
 
-import json
 import platform
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -20,10 +20,13 @@ from typing import Any
 
 import pandas as pd
 
-from powershift.analysis.results import folders as results_folder
-from powershift.model.scenario import Scenario
-from powershift.analysis.results.folders import FORMAT_VERSION, check_output, lock, release, staging_folder
+from powershift.analysis.results import paths, readers
+from powershift.analysis.results.locks import lock, release
+from powershift.analysis.results.manifests import FORMAT_VERSION, write_manifest
+from powershift.analysis.results.paths import check_output
+from powershift.analysis.results.staging import staging_folder
 from powershift.model.files import InputError
+from powershift.model.scenario import Scenario
 
 FORMATS = ("parquet", "csv")
 DEFAULT_PARAMETERS: dict[str, Any] = {"set": "defaults"}
@@ -59,7 +62,7 @@ def package_version() -> str:
 def default_folder(root: Path, name: str) -> Path:
     """results/<name>, or results/<name>-2, -3, ... if taken or being written by another run: a new
     folder, never an old one, locked for this process until its results are written."""
-    return results_folder.default_folder(root, name)
+    return paths.default_folder(root, name)
 
 
 def manifest(results: Results, fmt: str) -> dict[str, Any]:
@@ -102,7 +105,7 @@ def write_table(table: pd.DataFrame, path: Path, fmt: str) -> None:
 def new_folder(out: Path, estimated_bytes: int = 0) -> Iterator[Path]:
     """A hidden staging folder that becomes ``out`` only if everything inside is written.
 
-    ``out`` is checked first (``results_folder.check_output``: it must not exist, results are never
+    ``out`` is checked first (``paths.check_output``: it must not exist, results are never
     overwritten) and locked against other writers; on any error, a full disk or Ctrl-C the staging
     folder is removed and nothing is left behind.
     """
@@ -124,7 +127,7 @@ def write_results(results: Results, out: Path, fmt: str = "parquet", extras: Ext
         for name, table in results.tables.items():
             write_table(table, staging / f"{name}.{fmt}", fmt)
         meta = manifest(results, fmt)
-        (staging / "manifest.json").write_text(json.dumps(meta, indent=2) + "\n")
+        write_manifest(staging, meta)
         if extras is not None:
             extras(staging, meta, results.tables)
     return out
@@ -132,5 +135,5 @@ def write_results(results: Results, out: Path, fmt: str = "parquet", extras: Ext
 
 def read_results(folder: Path) -> tuple[dict[str, Any], dict[str, pd.DataFrame]]:
     """Load a results folder's manifest and tables, after validating all of them
-    (``results_folder.read_ensemble``)."""
-    return results_folder.read_ensemble(Path(folder))
+    (``readers.read_ensemble``)."""
+    return readers.read_ensemble(Path(folder))

@@ -79,7 +79,7 @@ def test_sanctions_in_force_keep_the_start_at_rest_and_relief_reopens_trade() ->
     for name, text in (("quiet", quiet), ("relief", relief)):
         world = World(scenario_from_text(text), [world_seed(0, 0)])
         world.run()
-        runs[name] = world.history.trade[:, 0, pair_index(world, "RUS", "USA")]
+        runs[name] = world.recording.trade[:, 0, pair_index(world, "RUS", "USA")]
     start = runs["quiet"][0]
     assert runs["quiet"][1] == pytest.approx(start, rel=0.02)  # no jump at the start
     assert runs["relief"][-1] > 3 * start  # lifting 0.9-level sanctions restores most trade
@@ -128,6 +128,7 @@ def test_named_scenarios_are_batch_independent(name: str) -> None:
         pd.testing.assert_frame_equal(frame, single[table], check_exact=True)
 
 
+@pytest.mark.slow(seconds=10)
 def test_every_named_scenario_runs_with_twenty_replicates() -> None:
     from powershift.model.scenario import scenario_names
 

@@ -26,11 +26,14 @@ import pyarrow.parquet as pq
 import pytest
 
 import run
-from powershift.analysis.results import folders as results_folder
-from powershift.analysis.results.folders import FORMAT_VERSION, INCOMPLETE, check_output, default_folder, lock, release
+from powershift.analysis.results import locks, paths, readers, schemas
+from powershift.analysis.results.locks import lock, release
+from powershift.analysis.results.manifests import FORMAT_VERSION
+from powershift.analysis.results.paths import check_output, default_folder
+from powershift.analysis.results.staging import INCOMPLETE, write_marker
 from powershift.model.files import InputError
-from tests.conftest import cli_in_process
 from tests.cli.test_cli import MINIMAL, ROOT, files_under
+from tests.conftest import cli_in_process
 
 SCENARIO = MINIMAL + "  - {id: crude, type: energy_deal, supplier: RUS, buyer: PAK, at: 2024-07-01, volume_bn: 2}\n"
 SWEEP = ["sweep", "seed-2024", "--param", "alignment.rate=0:1", "--samples", "3", "--replicates", "1"]
@@ -72,7 +75,7 @@ def made(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
     write_comparison(gather([str(root / "parquet"), str(root / "other")]), root / "comparison")
     meta, parts = explain(root / "parquet", "PAK-RUS")
     write_explanation(meta, parts, root / "explanation")
-    results_folder.release_all()
+    locks.release_all()
     return {p.name: p for p in root.iterdir()}
 
 
@@ -136,12 +139,12 @@ def csv_word(folder: Path) -> None:
 def leftover_staging(folder: Path) -> Path:
     staging = folder.parent / f".{folder.name}.partial-{os.getpid()}"
     folder.rename(staging)
-    results_folder.write_marker(staging)
+    write_marker(staging)
     return staging
 
 
 def marked_incomplete(folder: Path) -> None:
-    results_folder.write_marker(folder)
+    write_marker(folder)
 
 
 # name: (source folder, damage (may return the damaged folder's new path), fragments of the refusal)
@@ -235,7 +238,7 @@ def test_good_folders_read_back_whole(made: dict[str, Path]) -> None:
     for name, table in parquet.items():
         pd.testing.assert_frame_equal(csv[name], table, check_dtype=False)
     for kind in ("comparison", "explanation"):
-        found, meta, tables = results_folder.read_folder(made[kind])
+        found, meta, tables = readers.read_folder(made[kind])
         assert found == kind and meta["format_version"] == FORMAT_VERSION and len(next(iter(tables.values())))
 
 
@@ -330,7 +333,7 @@ def test_unusable_out_targets_are_refused_before_any_work(name: str, tmp_path: P
         check_output(target, 10_000)
     assert caught.value.field == "--out"
     with pytest.raises(InputError, match=fragment):
-        results_folder.reserve(target)
+        paths.reserve(target)
     assert files_under(tmp_path) == before
 
 
@@ -357,7 +360,7 @@ def test_commands_refuse_unusable_out_targets(
 
 def test_too_little_free_space_is_refused_before_any_work(tmp_path: Path, monkeypatch) -> None:
     usage = shutil.disk_usage(tmp_path)
-    monkeypatch.setattr(results_folder.shutil, "disk_usage", lambda _: usage._replace(free=5 * 1024**2))
+    monkeypatch.setattr(paths.shutil, "disk_usage", lambda _: usage._replace(free=5 * 1024**2))
     with pytest.raises(InputError, match=r"room for the results: about 1.0 GiB are needed .* 5.0 MiB are free"):
         check_output(tmp_path / "out", 1024**3)
     with pytest.raises(InputError, match="room for the results"):
@@ -366,7 +369,7 @@ def test_too_little_free_space_is_refused_before_any_work(tmp_path: Path, monkey
 
 def test_a_read_only_place_is_refused(tmp_path: Path, monkeypatch) -> None:
     """(The tests run as root, who may write anywhere: the permission check is simulated.)"""
-    monkeypatch.setattr(results_folder.os, "access", lambda path, mode: False)
+    monkeypatch.setattr(paths.os, "access", lambda path, mode: False)
     with pytest.raises(InputError, match="read-only"):
         check_output(tmp_path / "out")
 
@@ -445,7 +448,7 @@ def test_a_full_disk_during_a_sweep_keeps_the_finished_chunks(
 def finished_sweep(tmp_path_factory: pytest.TempPathFactory) -> Path:
     out = tmp_path_factory.mktemp("sweep") / "s"
     assert run.main([*SWEEP, "--out", str(out)]) == 0
-    results_folder.release_all()
+    locks.release_all()
     return out
 
 
@@ -493,7 +496,7 @@ def test_damaged_sweeps_are_refused_by_plot_and_resume(
 HOLDER = """
 import sys
 from pathlib import Path
-from powershift.analysis.results.folders import lock
+from powershift.analysis.results.locks import lock
 lock(Path(sys.argv[1]))
 print("locked", flush=True)
 sys.stdin.read()
@@ -529,7 +532,7 @@ def test_a_second_writer_to_a_folder_stops_at_once(
     out = tmp_path / "out"
     with held_by_another_process(out) as pid:
         with pytest.raises(InputError, match=f"process {pid} is writing it"):
-            results_folder.reserve(out)
+            paths.reserve(out)
         with pytest.raises(InputError, match=f"process {pid}"):
             lock(out)
         line = refused(cli(capsys, "run", "s.yaml", "--replicates", "1", "--no-charts", "--out", "out"), "--out")
@@ -543,10 +546,10 @@ def test_a_second_writer_to_a_folder_stops_at_once(
             release(tmp_path / "results" / "s-2")
     assert sorted(p.name for p in (tmp_path / "results").iterdir()) == ["s"]
     assert not [p for p in tmp_path.iterdir() if p.name.endswith(".lock")]  # the holder released it at exit
-    reserved = results_folder.reserve(out)
-    assert reserved == out and results_folder.lock_path(out).is_file()
+    reserved = paths.reserve(out)
+    assert reserved == out and locks.lock_path(out).is_file()
     release(out)
-    assert not results_folder.lock_path(out).exists()
+    assert not locks.lock_path(out).exists()
 
 
 def test_default_names_skip_folders_being_written(tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch):
@@ -559,6 +562,7 @@ def test_default_names_skip_folders_being_written(tmp_path: Path, capsys: pytest
     assert sorted(p.name for p in (tmp_path / "results").iterdir()) == ["s-2"]
 
 
+@pytest.mark.slow
 def test_a_second_resume_of_a_sweep_stops_at_once_and_computes_nothing(
     finished_sweep: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
@@ -581,11 +585,11 @@ def test_a_second_resume_of_a_sweep_stops_at_once_and_computes_nothing(
 def test_a_lock_left_by_a_dead_process_is_taken_over(tmp_path: Path) -> None:
     dead = dead_pid()
     out = tmp_path / "out"
-    results_folder.lock_path(out).write_text(json.dumps({"pid": dead, "host": socket.gethostname()}))
+    locks.lock_path(out).write_text(json.dumps({"pid": dead, "host": socket.gethostname()}))
     assert lock(out) is True
-    assert json.loads(results_folder.lock_path(out).read_text())["pid"] == os.getpid()
+    assert json.loads(locks.lock_path(out).read_text())["pid"] == os.getpid()
     release(out)
-    results_folder.lock_path(out).write_text(json.dumps({"pid": dead, "host": "another-host"}))
+    locks.lock_path(out).write_text(json.dumps({"pid": dead, "host": "another-host"}))
     with pytest.raises(InputError, match="on another-host"):
         lock(out)  # a process on another host cannot be asked: it may be alive
 
@@ -611,8 +615,8 @@ def test_stale_staging_folders_are_swept_up(tmp_path: Path, capsys: pytest.Captu
     for folder in (stale, alive, foreign):
         folder.mkdir()
         (folder / "trajectories.parquet").write_bytes(b"half")
-    results_folder.write_marker(stale)
-    results_folder.write_marker(alive)  # (its pid is this process's parent: alive)
+    write_marker(stale)
+    write_marker(alive)  # (its pid is this process's parent: alive)
     with pytest.raises(InputError, match="staging folder"):
         read_results(stale)
     status, _, err = cli(capsys, "run", "s.yaml", "--replicates", "1", "--no-charts")
@@ -644,14 +648,15 @@ def test_only_a_completed_folder_looks_complete(tmp_path: Path) -> None:
 
 def test_parquet_schemas_cover_what_the_model_writes(made: dict[str, Path]) -> None:
     """Every column the format promises is in the tables the model writes, with its type."""
-    for name, schema in results_folder.SCHEMAS.items():
+    for name, schema in schemas.SCHEMAS.items():
         path = made["parquet"] / f"{name}.parquet"
         if path.is_file():
             found = pq.read_schema(path)
-            results_folder.check_schema(path, schema, found, 1)
+            schemas.check_schema(path, schema, found, 1)
             assert all(f.type != pa.null() for f in found if f.name in schema.names)
 
 
+@pytest.mark.slow(seconds=10)
 @pytest.mark.parametrize("delay", [1.0, 5.5, 6.5])
 def test_sigkill_of_run_leaves_nothing_a_reader_accepts(tmp_path: Path, delay: float) -> None:
     """Killed while simulating, writing tables or drawing (a 2,000-world run takes about 9 s here),
