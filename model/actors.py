@@ -13,8 +13,9 @@ from pathlib import Path
 import numpy as np
 from pydantic import Field, ValidationError, field_validator, model_validator
 
+from powershift.model.dyads import Dyad
 from powershift.model.files import DATA_DIR, InputError, field_error, first_error, plain, read_mapping
-from powershift.model.parameters import Strict
+from powershift.model.parameters import StrictModel
 
 DEFAULT_ACTOR_SET = "five-2024"
 
@@ -47,7 +48,7 @@ def check_policy(policy: dict[str, float]) -> dict[str, float]:
     return policy
 
 
-class Figure(Strict):
+class Figure(StrictModel):
     value: float
     year: int | str | None = None
     source: str = Field(min_length=3)
@@ -58,7 +59,7 @@ GROWTH_BOUNDS = (-0.2, 0.3)  # real GDP growth, yearly fraction
 TREND_YEARS = 5  # ActorSet.growth: mean of the first five forecast years
 
 
-class GrowthForecast(Strict):
+class GrowthForecast(StrictModel):
     """A real-GDP growth forecast by calendar year, as yearly fractions (0.02725 = 2.725 %).
 
     Beyond the last year the model holds the last value (WEO convention: the last horizon is the
@@ -101,7 +102,7 @@ TRADE_MAX_BN = 1e5
 """Yearly exports from one actor to another, USD bn: at most 100 trillion, three times world trade."""
 
 
-class PopulationProjection(Strict):
+class PopulationProjection(StrictModel):
     """Population by year (millions). The model uses only the ratios P(year) / P(first year)."""
 
     values: dict[int, float] = Field(min_length=1)
@@ -120,13 +121,13 @@ class PopulationProjection(Strict):
         return dict(sorted(values.items()))
 
 
-class Flag(Strict):
+class Flag(StrictModel):
     value: bool
     source: str = Field(min_length=3)
     note: str | None = None
 
 
-class Judgement(Strict):
+class Judgement(StrictModel):
     """A policy parameter: a modelling judgement, so it carries its reasoning instead of a source."""
 
     value: float
@@ -134,7 +135,7 @@ class Judgement(Strict):
     source: str | None = None
 
 
-class Policy(Strict):
+class Policy(StrictModel):
     threat_sensitivity: Judgement
     economic_pragmatism: Judgement
     hedging: Judgement
@@ -151,7 +152,7 @@ class Policy(Strict):
         return self
 
 
-class Actor(Strict):
+class Actor(StrictModel):
     name: str
     gdp_bn: Figure
     gdp_ppp_bn: Figure
@@ -189,14 +190,14 @@ class Actor(Strict):
         return self
 
 
-class AlignmentEntry(Strict):
+class AlignmentEntry(StrictModel):
     pair: tuple[str, str]
     value: float = Field(ge=-1, le=1)
     justification: str = Field(min_length=10)
     sources: list[str] = Field(min_length=1)
 
 
-class TradeEntry(Strict):
+class TradeEntry(StrictModel):
     pair: tuple[str, str]
     a_to_b_bn: float = Field(ge=0, le=TRADE_MAX_BN)
     b_to_a_bn: float = Field(ge=0, le=TRADE_MAX_BN)
@@ -205,7 +206,7 @@ class TradeEntry(Strict):
     note: str | None = None
 
 
-class SanctionsEntry(Strict):
+class SanctionsEntry(StrictModel):
     """Sanctions already in force in the start year: their effect is part of the start-year trade."""
 
     by: str
@@ -216,7 +217,7 @@ class SanctionsEntry(Strict):
     note: str | None = None
 
 
-class ActorSetFile(Strict):
+class ActorSetFile(StrictModel):
     name: str
     year: int
     description: str
@@ -249,7 +250,7 @@ class ActorSetFile(Strict):
             if key in seen:
                 raise ValueError(f"alignment for {sorted(key)} given twice")
             seen.add(key)
-        missing = [f"{a}-{b}" for a, b in combinations(sorted(codes), 2) if frozenset((a, b)) not in seen]
+        missing = [str(d) for d in Dyad.every(codes) if frozenset(d) not in seen]
         if missing:
             raise ValueError(f"alignments missing for {', '.join(missing[:5])}")
         return self
@@ -404,43 +405,71 @@ def synthetic_actor_set(n: int, seed: int = 0) -> ActorSet:
     # set (sizes, alignments, trade) is what it was before they existed
     extra = np.random.default_rng([seed, 1])
     codes = [f"S{i:03d}" for i in range(n)]
-    src = "synthetic"
-
-    def fig(value: float) -> dict:
-        return {"value": float(value), "source": src}
-
-    actors = {}
-    for code in codes:
-        size = rng.lognormal(0, 1.2)
-        gdp = 200 * size
-        actors[code] = {
-            "name": f"State {code}",
-            "gdp_bn": fig(gdp),
-            "gdp_ppp_bn": fig(gdp * extra.uniform(1, 3)),
-            "milex_bn": fig(5 * size * rng.uniform(0.5, 2)),
-            "milper_k": fig(100 * size**0.5),
-            "population_m": fig(50 * size**0.7),
-            "urban_population_m": fig(25 * size**0.7),
-            "energy_mtce": fig(80 * size),
-            "iron_steel_mt": fig(10 * size),
-            "growth_forecast": {
-                "vintage": src,
-                "values": _synthetic_growth(rng.uniform(0.0, 0.06), extra),
-                "source": src,
-            },
-            "growth_uncertainty": fig(0.01),
-            "exchange_uncertainty": fig(0.0),  # no exchange-rate walk: synthetic runs are as before it existed
-            "population_projection": {"values": _synthetic_population(extra), "source": src},
-            "nuclear": {"value": bool(rng.random() < 0.2), "source": src},
-            "stability": fig(rng.uniform(0.4, 0.95)),
-            "policy": {
-                p: {"value": float(rng.uniform(low, min(high, 1.0))), "note": src}
-                for p, (low, high) in POLICY_BOUNDS.items()
-            },
+    actors = {code: _synthetic_actor(code, rng, extra) for code in codes}
+    alignments, trade = _synthetic_pairs(codes, actors, rng)
+    spec = ActorSetFile.model_validate(
+        {
+            "name": f"synthetic-{n}",
+            "year": 2024,
+            "description": "synthetic",
+            "actors": actors,
+            "alignments": alignments,
+            "trade": trade,
         }
-    latent = rng.normal(size=(n, 2))
+    )
+    return ActorSet(spec, f"synthetic-{n}")
+
+
+SYNTHETIC = "synthetic"  # the source, vintage and note of every synthetic figure
+
+
+def _synthetic_figure(value: float) -> dict:
+    """A figure as the actor-set file writes it: every value carries its source, even a made-up one."""
+    return {"value": float(value), "source": SYNTHETIC}
+
+
+def _synthetic_actor(code: str, rng: np.random.Generator, extra: np.random.Generator) -> dict:
+    """One state's entry, every figure scaled from one lognormal size so that the state is self-consistent
+    (a large economy has a large army and population); the draws from ``rng`` and ``extra`` come in a fixed
+    order, so a seed always gives the same set."""
+    src, fig = SYNTHETIC, _synthetic_figure
+    size = rng.lognormal(0, 1.2)
+    gdp = 200 * size
+    return {
+        "name": f"State {code}",
+        "gdp_bn": fig(gdp),
+        "gdp_ppp_bn": fig(gdp * extra.uniform(1, 3)),
+        "milex_bn": fig(5 * size * rng.uniform(0.5, 2)),
+        "milper_k": fig(100 * size**0.5),
+        "population_m": fig(50 * size**0.7),
+        "urban_population_m": fig(25 * size**0.7),
+        "energy_mtce": fig(80 * size),
+        "iron_steel_mt": fig(10 * size),
+        "growth_forecast": {
+            "vintage": src,
+            "values": _synthetic_growth(rng.uniform(0.0, 0.06), extra),
+            "source": src,
+        },
+        "growth_uncertainty": fig(0.01),
+        "exchange_uncertainty": fig(0.0),  # no exchange-rate walk: synthetic runs are as before it existed
+        "population_projection": {"values": _synthetic_population(extra), "source": src},
+        "nuclear": {"value": bool(rng.random() < 0.2), "source": src},
+        "stability": fig(rng.uniform(0.4, 0.95)),
+        "policy": {
+            p: {"value": float(rng.uniform(low, min(high, 1.0))), "note": src}
+            for p, (low, high) in POLICY_BOUNDS.items()
+        },
+    }
+
+
+def _synthetic_pairs(codes: list[str], actors: dict[str, dict], rng: np.random.Generator) -> tuple[list, list]:
+    """Alignments and trade for every pair. Alignments come from latent 2-d positions, so that they cohere
+    (friends of friends lean together) as real ones do, rather than being independent noise; trade scales
+    with the product of the two economies, as a gravity model would have it."""
+    src = SYNTHETIC
+    latent = rng.normal(size=(len(codes), 2))
     alignments, trade = [], []
-    for i, j in combinations(range(n), 2):
+    for i, j in combinations(range(len(codes)), 2):
         value = np.tanh(latent[i] @ latent[j] / 2 + rng.normal(0, 0.2))
         alignments.append(
             {"pair": [codes[i], codes[j]], "value": float(value), "justification": "synthetic pair", "sources": [src]}
@@ -454,17 +483,7 @@ def synthetic_actor_set(n: int, seed: int = 0) -> ActorSet:
                 "source": src,
             }
         )
-    spec = ActorSetFile.model_validate(
-        {
-            "name": f"synthetic-{n}",
-            "year": 2024,
-            "description": "synthetic",
-            "actors": actors,
-            "alignments": alignments,
-            "trade": trade,
-        }
-    )
-    return ActorSet(spec, f"synthetic-{n}")
+    return alignments, trade
 
 
 def _synthetic_growth(first: float, rng: np.random.Generator) -> dict[int, float]:

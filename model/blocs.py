@@ -7,7 +7,7 @@ their own frustration, so the system rests in a *local* minimum (no single actor
 switching); the deepest one is the predicted alignment. Up to ``EXHAUSTIVE_LIMIT`` actors
 every one of the 2^(N-1) splits is evaluated (actor 0 is fixed to side 0, which removes the
 mirror image of each split). Beyond that a deterministic multi-start descent is used: it finds
-local minima but cannot promise the global one. See docs/ODD.md for Galam's critique.
+local minima but cannot promise the global one. See docs/explanation/odd.md for Galam's critique.
 ``safety`` says how near the other splits are: the energy gap, each actor's cost of switching, and
 membership probabilities under alignment noise, each split weighed by its energy lead over the noise
 on the pairs it changes.
@@ -314,31 +314,63 @@ def safety(
     q = pair_weights(sizes, np.asarray(propensity, dtype=float))
     sides = np.asarray(sides, dtype=float)
     w, n = sides.shape
-    rows = np.arange(w)
     anchor = np.broadcast_to(np.asarray(anchor, dtype=np.int64), (w,))
+    scale, variance = noise_variances(sizes, pair_noise, w, n)
+    flip_cost = flip_gains(q, sides[:, None, :])[:, 0]
+    apart = sides != sides[np.arange(w), anchor][:, None]
+    if n > SAFETY_LIMIT:
+        return flip_safety(flip_cost, apart, anchor, scale, variance)
+    return exhaustive_safety(q, sides, anchor, apart, flip_cost, scale, variance)
+
+
+def noise_variances(sizes: np.ndarray, pair_noise: np.ndarray, w: int, n: int) -> tuple[np.ndarray, np.ndarray]:
+    """Each world's (s_i s_j noise_ij)^2 (W, N, N) in units of its largest such s.d., and that ``scale`` (W,):
+    splits sum these over many pairs, and in those units no sum overflows. ``pair_noise`` is checked here
+    because a wrong shape would otherwise broadcast into plausible-looking weights."""
     noise = np.asarray(pair_noise, dtype=float)
     if noise.shape != (w, n * (n - 1) // 2):
         raise ValueError(f"pair_noise must be (W, P) = {(w, n * (n - 1) // 2)}, not {noise.shape}")
     if not np.all(np.isfinite(noise) & (noise >= 0)):
         raise ValueError("pair_noise must be finite and >= 0")
-    # (s_i s_j noise_ij)^2 in units of the world's largest such s.d., so that no sum of them overflows
     with np.errstate(over="ignore"):
         spread = np.minimum(pair_weights(sizes, pair_matrix(noise, n)), np.finfo(float).max)
     scale = spread.max(axis=(1, 2), initial=0.0)
     scale = np.where(scale > 0, scale, 1.0)
     with np.errstate(under="ignore"):
         variance = (spread / scale[:, None, None]) ** 2
-    flip_cost = flip_gains(q, sides[:, None, :])[:, 0]
-    apart = sides != sides[rows, anchor][:, None]
-    if n > SAFETY_LIMIT:
-        rise = np.concatenate([np.zeros((w, 1)), flip_cost], axis=1)  # energies relative to the best split
-        with np.errstate(over="ignore"):
-            sd = scale[:, None] * np.sqrt(np.concatenate([np.zeros((w, 1)), variance.sum(axis=2)], axis=1))
-        weights = boltzmann(rise, sd / MATCH)
-        flips = weights[:, 1:]
-        moved = flips + flips[rows, anchor][:, None]  # k moves relative to the anchor if k or the anchor flips
-        moved[rows, anchor] = 0.0
-        return BlocSafety(flip_cost.min(axis=1), flip_cost, membership(apart, moved), weights[:, 0])
+    return scale, variance
+
+
+def flip_safety(
+    flip_cost: np.ndarray, apart: np.ndarray, anchor: np.ndarray, scale: np.ndarray, variance: np.ndarray
+) -> BlocSafety:
+    """``safety`` beyond ``SAFETY_LIMIT`` actors, where 2^(N-1) splits are too many to weigh: the candidates
+    are the best split and its N single-actor flips only, which keeps the cost O(N^2) (an approximation; see
+    ``safety``)."""
+    w = flip_cost.shape[0]
+    rows = np.arange(w)
+    rise = np.concatenate([np.zeros((w, 1)), flip_cost], axis=1)  # energies relative to the best split
+    with np.errstate(over="ignore"):
+        sd = scale[:, None] * np.sqrt(np.concatenate([np.zeros((w, 1)), variance.sum(axis=2)], axis=1))
+    weights = boltzmann(rise, sd / MATCH)
+    flips = weights[:, 1:]
+    moved = flips + flips[rows, anchor][:, None]  # k moves relative to the anchor if k or the anchor flips
+    moved[rows, anchor] = 0.0
+    return BlocSafety(flip_cost.min(axis=1), flip_cost, membership(apart, moved), weights[:, 0])
+
+
+def exhaustive_safety(
+    q: np.ndarray,
+    sides: np.ndarray,
+    anchor: np.ndarray,
+    apart: np.ndarray,
+    flip_cost: np.ndarray,
+    scale: np.ndarray,
+    variance: np.ndarray,
+) -> BlocSafety:
+    """``safety`` up to ``SAFETY_LIMIT`` actors, where every split can be weighed: exact, and in chunks of
+    worlds so that about ``CHUNK`` splits are held in memory at once whatever the number of worlds."""
+    w, n = sides.shape
     # Split c = d * b of the best split b: the actors with d = -1 change side, and a pair's status changes
     # iff exactly one of its actors does. Its energy rises by the sum of b_i b_j Q_ij over those pairs.
     configs = configurations(n)  # the d, shared by all worlds; d = +1 everywhere (code 0) is b itself

@@ -193,7 +193,6 @@ DIRECT: tuple[Mechanism, ...] = tuple(m for m in REGISTRY if not m.intent)
 MECHANISMS: tuple[str, ...] = tuple(m.name for m in REGISTRY)
 """Contribution columns, in order; events are recorded separately as ``contrib_events``."""
 INTENT_MECHANISMS: tuple[str, ...] = tuple(m.name for m in INTENT)
-LABELS: dict[str, str] = {m.name: m.label for m in REGISTRY}
 READS: tuple[str, ...] = tuple(dict.fromkeys(path for m in REGISTRY for path in m.reads))
 """The parameters the forces read beyond their weights, each once, for ``WorldState.p``."""
 

@@ -1,6 +1,6 @@
 """The model's global parameters: mechanism switches and weights, economy, military, power.
 
-Every default here is documented with its justification in ``docs/ODD.md`` (section
+Every default here is documented with its justification in ``docs/explanation/odd.md`` (section
 "Parameters"); scenario files override any of them under the same names, and ``run --set``
 reaches them by dotted path (``mechanisms.threat.weight=0.5``). Rates are per year; the model
 converts them to its step length.
@@ -34,10 +34,11 @@ def _may_hold_number(annotation: Any) -> bool:
     return any(_may_hold_number(a) for a in get_args(annotation) if a is not Ellipsis)
 
 
-def _bool_for_number(annotation: Any, value: Any) -> tuple[str, bool] | None:
-    """Where a bool stands for a number (a dotted sub-path, "" for the value itself) and that bool, or None."""
+def _bool_for_number(annotation: Any, value: Any) -> tuple[tuple[str, ...], bool] | None:
+    """Where a bool stands for a number (its location below the value, () for the value itself)
+    and that bool, or None."""
     if isinstance(value, bool):
-        return ("", value) if _refuses_bool(annotation) else None
+        return ((), value) if _refuses_bool(annotation) else None
     origin, args = get_origin(annotation), get_args(annotation)
     if origin is Annotated:
         return _bool_for_number(args[0], value)
@@ -47,7 +48,7 @@ def _bool_for_number(annotation: Any, value: Any) -> tuple[str, bool] | None:
     if isinstance(value, dict) and origin is dict and len(args) == 2:
         for key, item in value.items():
             if isinstance(key, bool) and _refuses_bool(args[0]):
-                return str(key).lower(), key
+                return (str(key).lower(),), key
             items.append((key, args[1], item))
     elif isinstance(value, list | tuple) and origin in (list, tuple, set, frozenset) and args:
         variadic = len(args) == 1 or args[-1] is Ellipsis
@@ -55,11 +56,11 @@ def _bool_for_number(annotation: Any, value: Any) -> tuple[str, bool] | None:
     for key, kind, item in items:
         found = _bool_for_number(kind, item)
         if found is not None:
-            return ".".join(filter(None, (str(key), found[0]))), found[1]
+            return (*filter(None, (str(key),)), *found[0]), found[1]
     return None
 
 
-class Strict(BaseModel):
+class StrictModel(BaseModel):
     """Base for every input schema: unknown fields, NaN, infinity and true/false for a number are errors.
 
     Whole numbers stay welcome where a float is expected (``years: 5``), but a boolean never
@@ -85,15 +86,14 @@ class Strict(BaseModel):
                 found = _bool_for_number(annotation, data[name]) if name in data else None
                 if found is not None:
                     where, flag = found
-                    loc = (name, *where.split(".")) if where else (name,)
-                    raise field_error(loc, "a number, not true/false", flag)
+                    raise field_error((name, *where), "a number, not true/false", flag)
         return data
 
 
 _NUMERIC_FIELDS: dict[type, tuple[tuple[str, Any], ...]] = {}
 
 
-class Mechanism(Strict):
+class Mechanism(StrictModel):
     """A force on the states' intents; switching it off removes its contribution entirely."""
 
     enabled: bool = True
@@ -121,7 +121,7 @@ class TiesMechanism(Mechanism):
     friction: float = Field(0.3, ge=0, le=1, description="default share of cooperation lost to friction")
 
 
-class Relaxation(Strict):
+class Relaxation(StrictModel):
     enabled: bool = True
     rate: float = Field(0.4, ge=0, le=10, description="pull toward the anchor per year")
     anchor_rate: float = Field(
@@ -132,7 +132,7 @@ class Relaxation(Strict):
     )
 
 
-class Noise(Strict):
+class Noise(StrictModel):
     enabled: bool = True
     sd: float = Field(0.04, ge=0, le=1, description="alignment shock s.d. per sqrt(year)")
     instability_boost: float = Field(
@@ -140,7 +140,7 @@ class Noise(Strict):
     )
 
 
-class Mechanisms(Strict):
+class Mechanisms(StrictModel):
     threat: Mechanism = Mechanism()
     economic: Mechanism = Mechanism()
     balance: BalanceMechanism = BalanceMechanism()
@@ -152,12 +152,12 @@ class Mechanisms(Strict):
     inertia: bool = Field(True, description="whether each state's inertia damps its intents")
 
 
-class Alignment(Strict):
+class Alignment(StrictModel):
     rate: float = Field(0.2, ge=0, le=10, description="how fast the joint intent moves alignment, per year")
     trend_half_life: float = Field(1.0, gt=0, le=20, description="years over which warming is remembered as courting")
 
 
-class Economy(Strict):
+class Economy(StrictModel):
     trade_adjustment: float = Field(1.0, ge=0, le=10, description="closes 1 - exp(-rate) of the trade gap per year")
     alignment_elasticity: float = Field(1.0, ge=0, le=10, description="log-trade change per unit alignment change")
     agreement_elasticity: float = Field(0.8, ge=0, le=10, description="trade increase from a full FTA")
@@ -187,7 +187,7 @@ class Economy(Strict):
     gravity_exponent: float = Field(0.5, ge=0, le=2, description="trade scale vs the product of GDPs")
 
 
-class Military(Strict):
+class Military(StrictModel):
     fear: float = Field(
         0.1,
         ge=0,
@@ -201,7 +201,7 @@ class Military(Strict):
     depreciation: float = Field(0.1, gt=0, le=1, description="share of the capability stock lost per year")
 
 
-class Power(Strict):
+class Power(StrictModel):
     """Which power index, and the headline index's weights (see ``model.power`` and ODD §3.3.13)."""
 
     index: Literal["economic_military", "cinc", "net_resources"] = "economic_military"
@@ -211,7 +211,7 @@ class Power(Strict):
     nuclear_bonus: float = Field(0.0, ge=0, le=1, description="added to a nuclear state's composite")
 
 
-class Blocs(Strict):
+class Blocs(StrictModel):
     temperature: float = Field(
         1.0,
         ge=0,
@@ -220,10 +220,31 @@ class Blocs(Strict):
     )
 
 
-class Parameters(Strict):
+class Parameters(StrictModel):
     mechanisms: Mechanisms = Mechanisms()
     alignment: Alignment = Alignment()
     economy: Economy = Economy()
     military: Military = Military()
     power: Power = Power()
     blocs: Blocs = Blocs()
+
+
+def number_paths(model: type[BaseModel] = Parameters, prefix: str = "") -> tuple[str, ...]:
+    """The dotted path of every number (float field) in a parameters model, in declaration order.
+
+    ``World.p``, the per-world parameter view every step reads, is built from this list, so a
+    parameter added to a model here is resolved per world without also being listed there.
+    Switches (bools) and choices (``power.index``) are not numbers and are read from the spec.
+    """
+    paths: list[str] = []
+    for name, info in model.model_fields.items():
+        annotation = info.annotation
+        if isinstance(annotation, type) and issubclass(annotation, BaseModel):
+            paths.extend(number_paths(annotation, f"{prefix}{name}."))
+        elif annotation is float:
+            paths.append(f"{prefix}{name}")
+    return tuple(paths)
+
+
+NUMBER_PATHS: tuple[str, ...] = number_paths()
+"""Every numeric model parameter's path (``mechanisms.threat.weight`` ... ``blocs.temperature``)."""

@@ -10,7 +10,7 @@ from a run's tables (every component's share is recorded per step and actor):
   spending and arms imports. The International Futures power index likewise combines shares of
   GDP (at exchange rates or PPP) and military spending with weights of one each
   (ifs.du.edu, "Power"); the half-and-half split and the MER/PPP halves are justified in
-  docs/ODD.md §3.3.13. Nuclear status adds ``nuclear_bonus`` (default 0: all five states are
+  docs/explanation/odd.md §3.3.13. Nuclear status adds ``nuclear_bonus`` (default 0: all five states are
   nuclear powers, so a uniform bonus would only compress their differences; see ODD).
 - ``cinc``: the Correlates of War composite, six equally weighted shares (military capability,
   personnel, iron and steel, energy, population, urban population). It ranks China about twice

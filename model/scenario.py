@@ -19,6 +19,7 @@ from typing import Any
 from pydantic import Field, ValidationError, field_validator, model_validator
 
 from powershift.model.actors import DEFAULT_ACTOR_SET, ActorSet, check_policy, load_actor_set
+from powershift.model.dyads import Dyad
 from powershift.model.events import EVENT_TYPES, Event
 from powershift.model.files import (
     PROJECT_ROOT,
@@ -30,7 +31,8 @@ from powershift.model.files import (
     plain,
     read_mapping,
 )
-from powershift.model.parameters import Parameters, Strict
+from powershift.model.parameters import Parameters, StrictModel
+from powershift.model.paths import ParamPath, split_assignment
 
 SCENARIO_DIR = PROJECT_ROOT / "scenarios"
 
@@ -40,7 +42,7 @@ FIRST_DATE = dt.date(1677, 9, 22)
 LAST_DATE = dt.date(2262, 4, 11)
 
 
-class ActorOverride(Strict):
+class ActorOverride(StrictModel):
     policy: dict[str, float] = {}
     growth: float | None = Field(None, ge=-0.2, le=0.3)
     stability: float | None = Field(None, ge=0, le=1)
@@ -132,8 +134,9 @@ class Scenario:
         return max(1, round(self.spec.years * self.spec.steps_per_year))
 
     @property
-    def focus_pairs(self) -> list[tuple[str, str]]:
-        return [tuple(sorted(p.split("-"))) for p in self.spec.focus]  # type: ignore[misc]
+    def focus_pairs(self) -> list[Dyad]:
+        """The focus dyads, each in alphabetical order (as results tables hold pairs)."""
+        return [Dyad.parse(p).canonical() for p in self.spec.focus]
 
 
 def scenario_names() -> list[str]:
@@ -280,9 +283,12 @@ def check_actor_overrides(spec: ScenarioSpec, actors: ActorSet, path: Path) -> N
 def check_focus(spec: ScenarioSpec, actors: ActorSet, path: Path) -> None:
     named = [(f"focus.{i}", pair) for i, pair in enumerate(spec.focus)] + [(f"friction.{p}", p) for p in spec.friction]
     for field, pair in named:
-        parts = pair.split("-")
-        if len(parts) != 2 or parts[0] == parts[1] or any(p not in actors.codes for p in parts):
-            raise InputError(path, field, f"a dyad 'A-B' of two actors among {', '.join(actors.codes)}, got {pair!r}")
+        try:
+            Dyad.parse(pair, actors.codes)
+        except ValueError:
+            raise InputError(
+                path, field, f"a dyad 'A-B' of two actors among {', '.join(actors.codes)}, got {pair!r}"
+            ) from None
     for pair, value in spec.friction.items():
         if not 0 <= value <= 1:
             raise InputError(path, f"friction.{pair}", f"a share within [0, 1], got {value}")
@@ -290,22 +296,23 @@ def check_focus(spec: ScenarioSpec, actors: ActorSet, path: Path) -> None:
 
 def apply_override(raw: dict[str, Any], assignment: str) -> None:
     """Apply ``PATH=VALUE`` to the raw document; VALUE is parsed as YAML (numbers, booleans, lists)."""
-    if "=" not in assignment:
+    sides = split_assignment(assignment)
+    if sides is None:
         raise InputError("--set", assignment, "PATH=VALUE")
-    path, _, text = assignment.partition("=")
-    parts = path.strip().split(".")
-    if not all(parts):
-        raise InputError("--set", path, "a dotted path such as mechanisms.threat.weight")
+    path, text = sides
+    try:
+        param = ParamPath.parse(path.strip())
+    except ValueError:
+        raise InputError("--set", path, "a dotted path such as mechanisms.threat.weight") from None
     try:
         value = load_yaml(text, "--set")
     except InputError as exc:
         raise InputError("--set", path, f"a YAML value ({exc.expected}), got {plain(text)}") from None
-    if not known_path(parts, raw):
-        raise InputError("--set", path, "a known parameter path (see README, 'Parameter paths')")
+    if not known_path(param):
+        raise InputError("--set", path, "a known parameter path (see docs/reference/cli.md, 'Parameter paths')")
     node: Any = raw
-    if parts[0] == "events":
-        if len(parts) < 3:
-            raise InputError("--set", path, "events.<id>.<field>")
+    parts = list(param.parts)
+    if parts[0] == "events":  # known_path has made sure it is events.<id>.<field>
         matches = [e for e in raw.get("events") or [] if isinstance(e, dict) and e.get("id") == parts[1]]
         if not matches:
             raise InputError("--set", path, "the id of an event in this scenario")
@@ -320,13 +327,13 @@ def apply_override(raw: dict[str, Any], assignment: str) -> None:
     node[parts[-1]] = value
 
 
-def known_path(parts: list[str], raw: dict[str, Any]) -> bool:
-    """Whether a dotted path names a field the schema knows (so typos fail before running)."""
-    head = parts[0]
-    if head in ("events", "actors"):
-        return len(parts) >= 3 or (head == "actors" and len(parts) == 3)
+def known_path(path: ParamPath) -> bool:
+    """Whether a dotted path names a field the schema knows (so typos fail before running); an
+    event's or an actor's fields are checked when the edited document is validated."""
+    if path.head in ("events", "actors"):
+        return len(path) >= 3
     model: Any = ScenarioSpec
-    for part in parts:
+    for part in path.parts:
         fields = getattr(model, "model_fields", None)
         if fields is None or part not in fields:
             return False

@@ -2,7 +2,7 @@
 
 An event fires on a date (``at``), every k years (``every``), at random with a yearly hazard
 drawn per world (``hazard``) or when a condition on the state holds (``when``); see
-docs/EVENTS.md §1.2-1.4. A :class:`Schedule` holds that timing for every event of one batch
+docs/reference/events.md §1.2-1.4. A :class:`Schedule` holds that timing for every event of one batch
 of worlds as (E, W) arrays and advances it one step at a time, turning firings into each
 event's level and impulse. What an event *does* with them (``Event.apply``) is the world's
 business: the schedule reads the state only through :class:`ConditionState`, so it can be
@@ -44,7 +44,7 @@ class Schedule:
     ``codes`` are the actor codes in state order, for the conditions.
 
     Call :meth:`advance` once per step, in order. ``fired`` is the log of firings, (step,
-    worlds, event index), in the order they happened: the world records it as ``History.fired``.
+    worlds, event index), in the order they happened: the world records it as ``Recording.fired``.
     """
 
     def __init__(

@@ -41,7 +41,7 @@ class SingleWorld(World):
                 "actor": "code",
                 "power_share": lambda agent: float(agent.model.shares[0, agent.index]),
                 "gdp": lambda agent: float(agent.model.gdp[0, agent.index]),
-                "bloc": lambda agent: int(agent.model.history.actors["bloc"][agent.model.t, 0, agent.index]),
+                "bloc": lambda agent: int(agent.model.recording.actors["bloc"][agent.model.t, 0, agent.index]),
             },
         )
         self.datacollector.collect(self)
@@ -53,4 +53,4 @@ class SingleWorld(World):
 
 
 def metric_reporter(name: str) -> Any:
-    return lambda model: float(model.history.metrics[name][model.t, 0])
+    return lambda model: float(model.recording.metrics[name][model.t, 0])

@@ -4,7 +4,7 @@ State arrays carry a leading world axis. World w draws its randomness only from 
 derived from its own ``SeedSequence`` (see ``model.randomness``), and all of it is drawn when
 the batch is built; so a world's trajectory depends on its scenario, its parameters and its seed, never on
 which other worlds share its batch. ``World.step`` reads top to bottom as the process overview
-of docs/ODD.md: events fire, states decide, dyads move, the economy and military respond,
+of docs/explanation/odd.md: events fire, states decide, dyads move, the economy and military respond,
 power and blocs are measured and recorded. Which mechanisms move alignment is the registry in
 ``model.mechanisms``; when events fire is the ``model.schedule.Schedule`` each World holds.
 """
@@ -14,7 +14,6 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from typing import Any
 
 import mesa
 import numpy as np
@@ -23,8 +22,11 @@ from powershift.model import alignment as al
 from powershift.model import blocs, economy, mechanisms, metrics, military, power, randomness
 from powershift.model.actors import POLICY_BOUNDS, POLICY_NAMES
 from powershift.model.agents import StateAgent
+from powershift.model.dyads import Dyad
 from powershift.model.events import Effects, Event
 from powershift.model.files import InputError
+from powershift.model.parameters import NUMBER_PATHS
+from powershift.model.paths import ParamPath
 from powershift.model.scenario import Scenario
 from powershift.model.schedule import Schedule
 
@@ -86,7 +88,10 @@ def world_seed(seed: int, replicate: int) -> np.random.SeedSequence:
 def check_value_path(scenario: Scenario, path: str) -> None:
     """Per-world values may vary numeric parameters, actor policies, growth and stability, and
     event magnitudes; any other path is refused rather than silently ignored."""
-    parts = path.split(".")
+    try:
+        parts = ParamPath.parse(path).parts
+    except ValueError:
+        parts = ("",)
     codes = scenario.actors.codes
     ok = False
     if parts[0] == "actors":
@@ -100,13 +105,11 @@ def check_value_path(scenario: Scenario, path: str) -> None:
         )
     elif parts[0] == "events":
         ok = len(parts) == 3 and parts[2] == "magnitude" and parts[1] in {e.id for e in scenario.events}
-    else:
-        node: Any = scenario.spec
-        ok = parts[0] in ("mechanisms", "alignment", "economy", "military", "power", "blocs")
-        for part in parts:
-            ok = ok and hasattr(node, part)
-            node = getattr(node, part, None)
-        ok = ok and isinstance(node, (int, float))
+    elif parts[0] in ("mechanisms", "alignment", "economy", "military", "power", "blocs"):
+        try:
+            ok = isinstance(ParamPath(parts).resolve(scenario.spec), (int, float))
+        except AttributeError:
+            ok = False
     if not ok:
         raise InputError(
             "values",
@@ -117,8 +120,10 @@ def check_value_path(scenario: Scenario, path: str) -> None:
 
 
 @dataclass
-class History:
-    """Everything recorded, step 0 (the initial state) to step S, for every world."""
+class Recording:
+    """Everything a run recorded, step 0 (the initial state) to step S, for every world: the
+    series the results tables are made from (``World.recording``; not the historical record of
+    ``analysis.validation``, which runs are checked against)."""
 
     actors: dict[str, np.ndarray] = field(default_factory=dict)  # (S+1, W, N)
     alignment: np.ndarray | None = None  # (S+1, W, P)
@@ -139,7 +144,7 @@ class World(mesa.Model):
         values: dict[str, np.ndarray] | None = None,
         record_contributions: bool = True,
     ) -> None:
-        """``record_contributions=False`` leaves ``history.contributions`` empty: the largest record
+        """``record_contributions=False`` leaves ``recording.contributions`` empty: the largest record
         (steps × worlds × pairs × mechanisms), which outcome summaries do not need."""
         super().__init__(rng=int(seeds[0].generate_state(1)[0]) if seeds else None)
         self.plan = scenario  # not `self.scenario`: Mesa >= 3.5 reserves Model.scenario for its own class
@@ -172,7 +177,7 @@ class World(mesa.Model):
             if f"events.{ev.id}.magnitude" in self.values
         }
         self.event_schedule = Schedule(self.events, self.codes, self.horizon, self.step_of, self.dt, keys, magnitudes)
-        self.history = History(fired=self.event_schedule.fired)
+        self.recording = Recording(fired=self.event_schedule.fired)
         self.event_parts = np.zeros((len(self.events), self.worlds, len(self.pair_cells)))
         self._measure()
         self.bloc_anchor = self.index_shares.argmax(axis=1)  # bloc 0 is the side of the start's largest power
@@ -185,53 +190,36 @@ class World(mesa.Model):
         """A parameter by dotted path as one value per world, per-world values taking precedence."""
         if path in self.values:
             return np.broadcast_to(np.asarray(self.values[path], dtype=float), (self.worlds,)).copy()
-        node: Any = self.spec
-        for part in path.split("."):
-            if not hasattr(node, part):
-                raise KeyError(f"unknown parameter path {path!r}")
-            node = getattr(node, part)
+        try:
+            node = ParamPath.parse(path).resolve(self.spec)
+        except (AttributeError, ValueError):
+            raise KeyError(f"unknown parameter path {path!r}") from None
         return np.full(self.worlds, float(node))
 
     def _init_parameters(self) -> None:
         """Every parameter the step reads, resolved once into per-world arrays.
 
-        Each mechanism's scale (``mechanism_weight``: weight times switch, for relaxation its rate)
-        and the parameters its force reads come from its registry entry (``model.mechanisms``);
-        the rest are the world's own.
+        ``p`` holds every number of the parameter models by dotted path (``NUMBER_PATHS``: the
+        schema is the list, so a new parameter needs no entry here, and the mechanisms' ``reads``
+        are in it). Each mechanism's scale (``mechanism_weight``: weight times switch, for
+        relaxation its rate) comes from its registry entry (``model.mechanisms``).
         """
         self.mechanism_weight = {m.name: m.scale(self.value) for m in mechanisms.REGISTRY}
         self.inertia_on = self.spec.mechanisms.inertia
-        self.p = {
-            path: self.value(path)
-            for path in (
-                *mechanisms.READS,
-                "alignment.rate",
-                "alignment.trend_half_life",
-                "mechanisms.ties.decay",
-                "mechanisms.relaxation.anchor_rate",
-                "economy.trade_adjustment",
-                "economy.alignment_elasticity",
-                "economy.agreement_elasticity",
-                "economy.diversion",
-                "economy.trade_gain",
-                "economy.instability_drag",
-                "economy.sanctions_drag",
-                "economy.growth_uncertainty",
-                "economy.exchange_uncertainty",
-                "economy.stability_recovery",
-                "economy.industry_elasticity",
-                "economy.energy_elasticity",
-                "economy.gravity_exponent",
-                "military.fear",
-                "military.fatigue",
-                "military.max_share",
-                "military.depreciation",
-                "power.nuclear_bonus",
-                "blocs.temperature",
-            )
-        }
+        self.p = {path: self.value(path) for path in NUMBER_PATHS}
         self.power_index = self.spec.power.index
         self.power_weights = {c: self.value(f"power.{c}") for c in ("gdp_mer", "gdp_ppp", "military")}
+        self._init_actor_values()
+        self.policy = {name: v.copy() for name, v in self.base_policy.items()}
+        friction = np.full((self.n, self.n), self.spec.mechanisms.ties.friction)
+        for pair, v in self.spec.friction.items():
+            a, b = (self.actor_set.index(c) for c in Dyad.parse(pair))
+            friction[a, b] = friction[b, a] = v
+        self.friction = np.broadcast_to(friction, (self.worlds, self.n, self.n)).copy()
+
+    def _init_actor_values(self) -> None:
+        """Each state's policies, growth forecast, trend growth, usual stability and exchange drift,
+        per world: the actor set's, then the scenario's overrides, then per-world values, which win."""
         data, w = self.actor_set, self.worlds
         self.base_policy = {name: np.tile(data.policy[name], (w, 1)) for name in POLICY_NAMES}
         years = np.array([self.date_of(t).year for t in range(self.horizon)])
@@ -249,22 +237,18 @@ class World(mesa.Model):
                 self.usual_stability[:, i] = override.stability
             if override.exchange_drift is not None:
                 self.exchange_drift[:, i] = override.exchange_drift
-        for path, values in self.values.items():
-            parts = path.split(".")
-            if parts[0] == "actors" and len(parts) == 4 and parts[2] == "policy":
-                self.base_policy[parts[3]][:, self.actor_set.index(parts[1])] = values
-            elif parts[0] == "actors" and len(parts) == 3 and parts[2] == "growth":
-                i = self.actor_set.index(parts[1])
+        for text, values in self.values.items():
+            path = ParamPath.parse(text)  # check_value_path has vetted it: actors.<code>.<field>[.<name>]
+            if path.head != "actors":
+                continue
+            i, field = self.actor_set.index(path.parts[1]), path.parts[2]
+            if field == "policy":
+                self.base_policy[path.leaf][:, i] = values
+            elif field == "growth":
                 self.forecast[:, :, i] = self.trend_growth[:, i] = values
-            elif parts[0] == "actors" and len(parts) == 3:
-                target = {"stability": self.usual_stability, "exchange_drift": self.exchange_drift}[parts[2]]
-                target[:, self.actor_set.index(parts[1])] = values
-        self.policy = {name: v.copy() for name, v in self.base_policy.items()}
-        friction = np.full((self.n, self.n), self.spec.mechanisms.ties.friction)
-        for pair, v in self.spec.friction.items():
-            a, b = (self.actor_set.index(c) for c in pair.split("-"))
-            friction[a, b] = friction[b, a] = v
-        self.friction = np.broadcast_to(friction, (w, self.n, self.n)).copy()
+            else:
+                target = {"stability": self.usual_stability, "exchange_drift": self.exchange_drift}[field]
+                target[:, i] = values
 
     # --- state ------------------------------------------------------------------------------
 
@@ -310,8 +294,7 @@ class World(mesa.Model):
         """Draw every world's alignment noise, growth offsets and exchange-rate steps, addressed by
         dyad and state name (the event lotteries are the schedule's, in streams named by event)."""
         steps = np.arange(self.horizon)
-        i, j = self.pairs
-        dyads = ["-".join(sorted((self.codes[a], self.codes[b]))) for a, b in zip(i, j, strict=True)]
+        dyads = [d.canonical() for d in Dyad.of_pairs(self.codes)]
         dyad_streams = np.array([randomness.stream_id(f"noise:{d}") for d in dyads], dtype=np.uint64)
         self.shocks = randomness.normals(keys, dyad_streams, steps)  # (W, S, P)
         growth_streams = np.array([randomness.stream_id(f"growth:{c}") for c in self.codes], dtype=np.uint64)
@@ -343,7 +326,7 @@ class World(mesa.Model):
     # --- one step ---------------------------------------------------------------------------
 
     def step(self) -> None:
-        """Advance every world one step, in the order of the process overview (docs/ODD.md §1.3)."""
+        """Advance every world one step, in the order of the process overview (docs/explanation/odd.md §1.3)."""
         if self.t >= self.horizon:
             raise RuntimeError("the scenario's horizon is reached")
         # A state going NaN or inf is reported once, by check_finite (in _record), as one line
@@ -593,12 +576,12 @@ class World(mesa.Model):
         ):
             if not np.isfinite(x).all():
                 where = np.argwhere(~np.isfinite(x))[0]
-                who = "-".join(self.codes[k] for k in where[1:])
+                who = "-".join(self.codes[k] for k in where[1:])  # a state, or a matrix cell (maybe diagonal)
                 raise NonFiniteState(self.t, int(where[0]), f"{name} of {who}")
 
     def _record(self, contributions: np.ndarray, event_contributions: np.ndarray) -> None:
         self.check_finite()
-        h, i, j = self.history, *self.pairs
+        h, i, j = self.recording, *self.pairs
         sides, energy = blocs.global_minimum(self.index_shares, self.alignment)
         anchor_side = sides[np.arange(self.worlds), self.bloc_anchor]
         bloc = (sides != anchor_side[:, None]).astype(int)
@@ -659,10 +642,10 @@ class World(mesa.Model):
         room = 1.0 - self.alignment[:, i, j] ** 2
         return mechanisms.noise_scale(self) * room * np.sqrt(self.p["blocs.temperature"])[:, None]
 
-    def run(self) -> History:
+    def run(self) -> Recording:
         while self.t < self.horizon:
             self.step()
-        return self.history
+        return self.recording
 
     def release(self) -> None:
         """Let this model be freed once its caller drops it.

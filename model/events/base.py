@@ -20,7 +20,7 @@ import numpy as np
 from pydantic import Field, ValidationInfo, field_validator, model_validator
 
 from powershift.model.events.effects import Effects
-from powershift.model.parameters import Strict
+from powershift.model.parameters import StrictModel
 
 FADED = 0.01  # a decaying effect below 1 % of its peak counts as over (so a conditional event may repeat)
 
@@ -43,7 +43,7 @@ def intensities(
     return np.where(np.isfinite(age), g, 0.0)
 
 
-class Condition(Strict):
+class Condition(StrictModel):
     """A structured trigger on the state of each world, e.g. alignment(PAK, RUS) above 0.4."""
 
     metric: Literal["alignment", "trade", "power_share", "stability", "sanctions"]
@@ -73,7 +73,7 @@ def check_codes(codes: list[str], info: ValidationInfo) -> list[str]:
     return codes
 
 
-class Event(Strict):
+class Event(StrictModel):
     """Fields common to every event type. Subclasses add their own and define ``apply``."""
 
     kind: ClassVar[str] = ""
@@ -148,7 +148,7 @@ class Event(Strict):
 
     @classmethod
     def example(cls) -> dict[str, Any]:
-        """A complete, valid example of this type, used in docs/EVENTS.md and the tests."""
+        """A complete, valid example of this type, used in docs/reference/events.md and the tests."""
         raise NotImplementedError
 
 
