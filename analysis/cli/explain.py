@@ -1,0 +1,44 @@
+"""``run.py explain``: why a dyad's alignment moved in a results folder, as each mechanism's and each
+event's contribution (and, with --counterfactual, each event's total effect from paired reruns)."""
+
+from __future__ import annotations
+
+import argparse
+from pathlib import Path
+
+from powershift.analysis.analyze.explanation import explain, write_explanation
+from powershift.analysis.charts.registry import charts_for
+from powershift.analysis.cli.common import reserve_out
+from powershift.analysis.cli.options import iso_date, no_charts_option, out_option, workers_option
+from powershift.analysis.results.storage import default_folder
+
+NAME = "explain"
+HELP = "why a dyad moved: each mechanism's and event's contribution"
+
+
+def add_options(command: argparse.ArgumentParser) -> None:
+    """The folder, the dyad and the period; where to write; the optional counterfactual reruns."""
+    command.add_argument("results", help="a results folder written by 'run.py run'")
+    command.add_argument("--dyad", required=True, metavar="A-B", help="the dyad, e.g. PAK-RUS")
+    command.add_argument("--from", dest="start", type=iso_date, metavar="YYYY-MM-DD", help="default: start of run")
+    command.add_argument("--to", dest="end", type=iso_date, metavar="YYYY-MM-DD", help="default: end of run")
+    out_option(command, "new folder (default RESULTS/explanations/A-B_FROM_TO[-k])")
+    command.add_argument(
+        "--counterfactual",
+        action="store_true",
+        help="also rerun the scenario without each event (paired) to measure each event's total effect",
+    )
+    workers_option(command, help="local worker processes for --counterfactual")
+    no_charts_option(command)
+
+
+def act(args: argparse.Namespace) -> None:
+    """Explain, write the folder (by default inside the results folder) and print the contributions."""
+    folder = Path(args.results)
+    reserved = reserve_out(args)
+    meta, parts = explain(folder, args.dyad, args.start, args.end, args.counterfactual, args.workers)
+    name = f"{meta['dyad']}_{meta['from']}_{meta['to']}"
+    out = reserved or default_folder(folder / "explanations", name)
+    write_explanation(meta, parts, out, None if args.no_charts else charts_for("explanation"))
+    print((out / "contributions.md").read_text(), end="")
+    print(f"-> {out}")

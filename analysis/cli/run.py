@@ -1,0 +1,67 @@
+"""``run.py run``: a scenario as an ensemble of worlds, written as tables (and charts) to a new folder."""
+
+from __future__ import annotations
+
+import argparse
+
+from powershift.analysis.charts.registry import charts_for
+from powershift.analysis.cli.common import RESULTS_ROOT, announce_parameters, chosen_posterior, reserve_out
+from powershift.analysis.cli.options import (
+    execution_options,
+    no_charts_option,
+    out_option,
+    posterior_options,
+    replication_options,
+    set_option,
+    years_option,
+)
+from powershift.analysis.experiments.ensemble import check_replicates, estimated_bytes, run_ensemble
+from powershift.analysis.results.storage import default_folder, write_results
+from powershift.model.scenario import load_scenario
+
+NAME = "run"
+HELP = "run a scenario as an ensemble and write tables and charts"
+
+
+def add_options(command: argparse.ArgumentParser) -> None:
+    """The scenario, its replicates and overrides, where and how to write, and how to run."""
+    command.add_argument("scenario", help="a scenario name (see 'list') or a path to a scenario file")
+    replication_options(
+        command,
+        replicates_help="stochastic replicates (default 20)",
+        seed_help="run seed (default 0)",
+        replicates_default=20,
+        seed_default=0,
+    )
+    years_option(command)
+    set_option(command)
+    out_option(command, "results folder; must not exist (default results/<scenario>[-k])")
+    command.add_argument("--format", choices=("parquet", "csv"), default="parquet", help="table format")
+    no_charts_option(command)
+    posterior_options(command)
+    execution_options(command, default_workers=1)
+
+
+def act(args: argparse.Namespace) -> None:
+    """Everything is checked (posterior, scenario, replicates, --out) before the first world runs."""
+    posterior = chosen_posterior(args)
+    scenario = load_scenario(args.scenario, tuple(args.set), args.years)
+    check_replicates(scenario, args.replicates)
+    announce_parameters(args, posterior, [scenario])
+    out = reserve_out(args, estimated_bytes(scenario, args.replicates)) or default_folder(RESULTS_ROOT, scenario.name)
+    results = run_ensemble(
+        scenario,
+        args.replicates,
+        args.seed,
+        args.chunk,
+        tuple(args.set),
+        args.workers,
+        args.dask,
+        quiet=args.quiet,
+        posterior=posterior,
+    )
+
+    write_results(results, out, args.format, None if args.no_charts else charts_for("ensemble"))
+    print(f"{scenario.name}: {args.replicates} replicate(s), {scenario.steps} steps, {results.seconds:.2f} s -> {out}")
+    if not args.no_charts:
+        print(f"charts: {out / 'charts'}")
