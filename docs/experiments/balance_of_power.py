@@ -2,7 +2,7 @@
 
     python docs/experiments/balance_of_power.py
 
-Prints the Markdown table the README shows under "What moves the balance of power" (a test
+Prints the Markdown table docs/explanation/balance-of-power.md shows (a test
 keeps the two equal). Each scenario runs 50 replicates with seed 0 and the committed posterior
 (what `run` and `compare` use by default), so replicate r of every scenario shares its random
 numbers and its parameter draw with replicate r of the baseline; the difference is taken

@@ -1,7 +1,7 @@
 """The replay's scorecard under variants of the model: python docs/experiments/history_variants.py
 
 Each row is the replay with the committed posterior (50 replicates, seed 0) with one change, scored exactly as
-`run.py history` scores it; docs/VALIDATION.md ("Robustness") quotes this table. The variants
+`run.py history` scores it; docs/explanation/validation.md ("Robustness") quotes this table. The variants
 are not candidates to choose from after seeing the held-back years: they say how much of the
 score rests on one assumption.
 """

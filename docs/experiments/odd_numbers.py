@@ -1,4 +1,4 @@
-"""Recompute the numbers docs/ODD.md quotes (P1, P2, sections 3-5): python docs/experiments/odd_numbers.py
+"""Recompute the numbers docs/explanation/odd.md quotes (P1, P2, sections 3-5): python docs/experiments/odd_numbers.py
 
 Each block prints what the document states, from the model and its data files as they are;
 nothing is read from the document itself. The one block that reads outside the project (the
@@ -131,7 +131,7 @@ def rest_point() -> None:
     first_trade = float(np.abs(world.trade - trade0).max())
     while world.t < world.horizon:
         world.step()
-    history = world.history
+    history = world.recording
     first = np.abs(history.alignment[1] - history.alignment[0]).max()
     decade = np.abs(history.alignment - history.alignment[0]).max()
     gdp = history.actors["gdp"][:, 0]
