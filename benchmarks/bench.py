@@ -86,9 +86,9 @@ def plain(batched: World) -> dict[str, Any]:
         model = SingleWorld(SCENARIO, rng=0, replicate=r)
         while model.running:
             model.step()
-        identical &= np.array_equal(model.history.alignment[:, 0], batched.history.alignment[:, r])
+        identical &= np.array_equal(model.recording.alignment[:, 0], batched.recording.alignment[:, r])
         identical &= np.array_equal(
-            model.history.actors["power_share"][:, 0], batched.history.actors["power_share"][:, r]
+            model.recording.actors["power_share"][:, 0], batched.recording.actors["power_share"][:, r]
         )
     return {"plain_seconds": time.perf_counter() - clock, "identical": bool(identical)}
 

@@ -1,13 +1,17 @@
 """Shared helpers for the behaviour tests: build small scenarios, run them, index dyads.
 
-The helpers are plain functions (imported as ``from tests.conftest import ...``) and are also
-offered as fixtures for tests that prefer injection.
+The helpers are plain functions, imported as ``from tests.conftest import ...``; the fixtures here
+are the ones several test files use (``no_locks_left``).
 """
 
 from __future__ import annotations
 
+import contextlib
 import csv
 import importlib.util
+import io
+import os
+import subprocess
 import sys
 from collections.abc import Iterable, Iterator
 from pathlib import Path
@@ -20,9 +24,8 @@ import yaml
 
 from powershift.model.actors import synthetic_actor_set
 from powershift.model.scenario import Scenario, scenario_from_text
-from powershift.model.world import CONTRIBUTIONS, History, World, world_seed
+from powershift.model.world import CONTRIBUTIONS, Recording, World, world_seed
 
-NOISE_OFF: dict[str, Any] = {"noise": {"enabled": False}}
 NO_EXCHANGE_WALK: dict[str, Any] = {"exchange_uncertainty": 0.0}
 """Economy settings that hold real exchange rates at their drift (the model before the random walk)."""
 
@@ -70,13 +73,13 @@ def make_scenario(*args: Any, **kwargs: Any) -> Scenario:
     return scenario_from_text(yaml.safe_dump(scenario_dict(*args, **kwargs), sort_keys=False))
 
 
-def run(scenario: Scenario, seed: int = 7, worlds: int = 1, values: dict[str, np.ndarray] | None = None) -> History:
+def run(scenario: Scenario, seed: int = 7, worlds: int = 1, values: dict[str, np.ndarray] | None = None) -> Recording:
     return World(scenario, [world_seed(seed, r) for r in range(worlds)], values=values).run()
 
 
 def run_world(
     scenario: Scenario, seed: int = 7, worlds: int = 1, values: dict[str, np.ndarray] | None = None
-) -> tuple[World, History]:
+) -> tuple[World, Recording]:
     world = World(scenario, [world_seed(seed, r) for r in range(worlds)], values=values)
     return world, world.run()
 
@@ -100,8 +103,8 @@ def column(name: str) -> int:
     return CONTRIBUTIONS.index(name)
 
 
-def history_arrays(h: History) -> dict[str, np.ndarray]:
-    """Every array recorded in a History, by name."""
+def history_arrays(h: Recording) -> dict[str, np.ndarray]:
+    """Every array recorded in a Recording, by name."""
     out = {f"actors.{k}": v for k, v in h.actors.items()}
     out.update({f"metrics.{k}": v for k, v in h.metrics.items()})
     out["alignment"] = h.alignment
@@ -118,14 +121,22 @@ def write_synthetic(n: int, directory: Path, seed: int = 0) -> str:
     return str(path)
 
 
-@pytest.fixture
-def scenario_factory():
-    return make_scenario
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    """On pytest-xdist workers, the slowest tests first (by ``slow(seconds=...)``, 3 s when unsaid).
 
+    ``--dist worksteal`` hands each worker a contiguous share of this order and lets an idle worker
+    take queued tests from a busy one, so a one-minute test started first is balanced by the other
+    worker's share; started last, it would be the run's tail. The sort is stable (tests of equal
+    weight keep their order) and runs only on workers: ``-n 0`` keeps the file order.
+    """
+    if not os.environ.get("PYTEST_XDIST_WORKER"):
+        return
 
-@pytest.fixture
-def runner():
-    return run
+    def seconds(item: pytest.Item) -> float:
+        mark = item.get_closest_marker("slow")
+        return 0.0 if mark is None else float(mark.kwargs.get("seconds", 3))
+
+    items.sort(key=seconds, reverse=True)
 
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -156,10 +167,10 @@ def reference_rows(name: str) -> dict[tuple[str, str, int], dict[str, str]]:
 @pytest.fixture
 def no_locks_left() -> Iterator[None]:
     """Commands run in this process release their locks at exit; between tests, release them here."""
-    from powershift.analysis.results import folders as results_folder
+    from powershift.analysis.results import locks
 
     yield
-    results_folder.release_all()
+    locks.release_all()
 
 
 def cli_in_process(capsys: pytest.CaptureFixture[str], *args: str) -> tuple[int, str, str]:
@@ -170,3 +181,22 @@ def cli_in_process(capsys: pytest.CaptureFixture[str], *args: str) -> tuple[int,
     status = run.main(list(args))
     out, err = capsys.readouterr()
     return status, out, err
+
+
+def cli_at(*args: str, cwd: Path) -> subprocess.CompletedProcess[str]:
+    """run.py in this process, started from folder ``cwd``, its output captured: what a subprocess gives.
+
+    Same call and result as a subprocess (``returncode``, ``stdout``, ``stderr``), without the 1.5-2 s an
+    interpreter takes to start and import; usable where ``capsys`` is not (module-scoped fixtures).
+    """
+    import run
+
+    out, err = io.StringIO(), io.StringIO()
+    here = os.getcwd()
+    os.chdir(cwd)
+    try:
+        with contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):
+            status = run.main(list(args))
+    finally:
+        os.chdir(here)
+    return subprocess.CompletedProcess(["run.py", *args], status, out.getvalue(), err.getvalue())

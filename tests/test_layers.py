@@ -14,6 +14,7 @@ The layers, lowest first (a module may import only from its own layer or a lower
 from __future__ import annotations
 
 import ast
+import tokenize
 from pathlib import Path
 
 import pytest
@@ -120,3 +121,38 @@ def test_imports_are_at_module_level(name: str) -> None:
     path = modules()[name]
     inner = [f"{target} (line {line})" for target, line, top in imports(path, set(modules())) if not top]
     assert inner == []
+
+
+MAX_FUNCTION_LINES = 60
+
+
+def comments(text: str) -> dict[int, str]:
+    """The comment on each line of a source file, by line number (tokenized, so a '#' in a string is not one)."""
+    lines = iter(text.splitlines(keepends=True))
+    tokens = tokenize.generate_tokens(lambda: next(lines, ""))
+    return {t.start[0]: t.string for t in tokens if t.type == tokenize.COMMENT}
+
+
+def justified(node: ast.FunctionDef | ast.AsyncFunctionDef, notes: dict[int, str]) -> bool:
+    """Whether a comment with "long:" and a reason stands on the line before the function (above its
+    decorators, or just above the ``def``), on its signature, or between the signature and its first
+    body line inclusive."""
+    first = min([node.lineno, *(d.lineno for d in node.decorator_list)])
+    places = [first - 1, node.lineno - 1, *range(node.lineno, node.body[0].lineno + 1)]
+    reasons = [notes.get(line, "").partition("long:") for line in places]
+    return any(found and reason.strip() for _, found, reason in reasons)
+
+
+def test_no_function_is_over_sixty_lines_unless_it_says_why() -> None:
+    """The rule of the project: a function over 60 lines (from ``def`` to its last line, decorators
+    excluded) must justify its length in a comment containing "long:", or be split."""
+    long = []
+    for path in [*modules().values(), ROOT / "run.py"]:
+        text = path.read_text()
+        notes = comments(text)
+        for node in ast.walk(ast.parse(text)):
+            if isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef):
+                lines = node.end_lineno - node.lineno + 1
+                if lines > MAX_FUNCTION_LINES and not justified(node, notes):
+                    long.append(f"{path.relative_to(ROOT)}:{node.lineno} {node.name} ({lines} lines)")
+    assert long == []

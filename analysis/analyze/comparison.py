@@ -19,7 +19,6 @@ or ``bloc_gap``: those outcomes are then left out of the comparison.
 
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
@@ -29,8 +28,8 @@ import pandas as pd
 
 from powershift.analysis.analyze.spread import quantiles
 from powershift.analysis.experiments.ensemble import run_ensemble
-from powershift.analysis.results import folders as results_folder
-from powershift.analysis.results.folders import FORMAT_VERSION
+from powershift.analysis.results import readers
+from powershift.analysis.results.manifests import FORMAT_VERSION, read_manifest, write_manifest
 from powershift.analysis.results.power_index import DEFAULT_INDEX, MIXED, index_name
 from powershift.analysis.results.storage import (
     Extras,
@@ -40,6 +39,8 @@ from powershift.analysis.results.storage import (
     read_results,
     write_results,
 )
+from powershift.model.dyads import SEPARATOR as DYAD_SEPARATOR
+from powershift.model.dyads import Dyad
 from powershift.model.files import InputError
 from powershift.model.scenario import load_scenario
 
@@ -61,7 +62,7 @@ def run_settings(items: list[str], seed: int | None, replicates: int | None) -> 
     """Seed and replicates for the scenarios to run: as given, else those of the first folder, so they pair."""
     folders = [Path(item) for item in items if Path(item).is_dir()]
     default = {"seed": 0, "replicates": DEFAULT_REPLICATES}
-    meta = results_folder.read_manifest(folders[0], "ensemble") if folders else default
+    meta = read_manifest(folders[0], "ensemble") if folders else default
     return (meta["seed"] if seed is None else seed), (meta["replicates"] if replicates is None else replicates)
 
 
@@ -115,10 +116,10 @@ def focus_dyads(members: list[Member], actors: list[str]) -> list[str]:
     dyads: list[str] = []
     for member in members:
         for pair in member.meta["parameters"].get("focus") or []:
-            a, b = sorted(pair.split("-"))
-            if a in actors and b in actors and f"{a}-{b}" not in dyads:
-                dyads.append(f"{a}-{b}")
-    return dyads or [f"{a}-{b}" for k, a in enumerate(sorted(actors)) for b in sorted(actors)[k + 1 :]]
+            dyad = Dyad.parse(pair).canonical()
+            if all(code in actors for code in dyad) and str(dyad) not in dyads:
+                dyads.append(str(dyad))
+    return dyads or [str(d) for d in Dyad.every(actors)]
 
 
 def series(members: list[Member]) -> pd.DataFrame:
@@ -140,7 +141,7 @@ def member_series(member: Member, actors: list[str], dyads: list[str]) -> pd.Dat
     traj, align, metrics = (member.tables[n] for n in ("trajectories", "alignment", "metrics"))
     traj = traj[traj["actor"].isin(actors)]
     shares = traj.assign(outcome="share_" + traj["actor"], value=100 * traj["power_share"])
-    align = align.assign(dyad=align["actor_a"] + "-" + align["actor_b"])
+    align = align.assign(dyad=align["actor_a"] + DYAD_SEPARATOR + align["actor_b"])
     align = align[align["dyad"].isin(dyads)]
     dyad = align.assign(outcome="alignment_" + align["dyad"], value=align["alignment"])
     blocs = metrics.assign(outcome="bloc_power_0", value=100 * metrics["bloc_power_0"])
@@ -332,7 +333,7 @@ def write_comparison(members: list[Member], out: Path, extras: Extras | None = N
         ends.to_csv(staging / "end_state.csv", index=False)
         anchors = {m.label: largest_at_start(m) for m in members}
         (staging / "end_state.md").write_text(markdown(ends, paired, index, indices, anchors))
-        (staging / "manifest.json").write_text(json.dumps(meta, indent=2) + "\n")
+        write_manifest(staging, meta)
         for member in members:
             if member.results is not None:
                 write_results(member.results, staging / "runs" / member.label)
@@ -342,5 +343,5 @@ def write_comparison(members: list[Member], out: Path, extras: Extras | None = N
 
 
 def read_comparison(folder: Path) -> tuple[dict[str, Any], dict[str, pd.DataFrame]]:
-    """A comparison folder's manifest and series table, validated (``results_folder.read_comparison``)."""
-    return results_folder.read_comparison(Path(folder))
+    """A comparison folder's manifest and series table, validated (``readers.read_comparison``)."""
+    return readers.read_comparison(Path(folder))

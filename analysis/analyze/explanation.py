@@ -9,7 +9,6 @@ turns into warming. Those indirect effects are counted under the mechanism, not 
 
 from __future__ import annotations
 
-import json
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -20,9 +19,10 @@ import yaml
 from powershift.analysis.analyze.spread import quantiles
 from powershift.analysis.experiments.ensemble import run_ensemble
 from powershift.analysis.experiments.posterior import reopen
-from powershift.analysis.results import folders as results_folder
-from powershift.analysis.results.folders import FORMAT_VERSION
+from powershift.analysis.results import readers
+from powershift.analysis.results.manifests import FORMAT_VERSION, write_manifest
 from powershift.analysis.results.storage import Extras, new_folder, package_version, read_results
+from powershift.model.dyads import Dyad
 from powershift.model.files import InputError
 from powershift.model.scenario import scenario_from_text
 
@@ -38,12 +38,14 @@ MECHANISM_LABELS = {
 }
 
 
-def parse_dyad(text: str, actors: list[str], folder: Path) -> tuple[str, str]:
-    parts = text.upper().split("-")
-    if len(parts) != 2 or parts[0] == parts[1] or not all(p in actors for p in parts):
-        raise InputError(folder, "--dyad", f"two different states of {', '.join(actors)} as A-B, got {text!r}")
-    a, b = sorted(parts)
-    return a, b
+def parse_dyad(text: str, actors: list[str], folder: Path) -> Dyad:
+    """``--dyad`` in either order and any case, as the results tables hold it (alphabetical)."""
+    try:
+        return Dyad.parse(text.upper(), actors).canonical()
+    except ValueError:
+        raise InputError(
+            folder, "--dyad", f"two different states of {', '.join(actors)} as A-B, got {text!r}"
+        ) from None
 
 
 def period(dates: pd.Series, start: Any, end: Any) -> tuple[pd.Timestamp, pd.Timestamp]:
@@ -65,7 +67,7 @@ def period(dates: pd.Series, start: Any, end: Any) -> tuple[pd.Timestamp, pd.Tim
     return begin, finish
 
 
-def contributions(tables: dict[str, pd.DataFrame], dyad: tuple[str, str], begin: Any, end: Any) -> pd.DataFrame:
+def contributions(tables: dict[str, pd.DataFrame], dyad: Dyad, begin: Any, end: Any) -> pd.DataFrame:
     """Per replicate: the dyad's alignment at both ends, and what each mechanism and event added in between.
 
     Columns replicate, kind (level, mechanism or event), name, value. The contribution recorded at
@@ -95,7 +97,7 @@ def contributions(tables: dict[str, pd.DataFrame], dyad: tuple[str, str], begin:
     return pd.concat(frames, ignore_index=True)
 
 
-def event_sums(table: pd.DataFrame, dyad: tuple[str, str], begin: Any, end: Any, replicates: pd.Index) -> pd.DataFrame:
+def event_sums(table: pd.DataFrame, dyad: Dyad, begin: Any, end: Any, replicates: pd.Index) -> pd.DataFrame:
     """Each event's direct push on the dyad over the period, 0 in the worlds where it did not act."""
     a, b = dyad
     rows = table[(table["actor_a"] == a) & (table["actor_b"] == b) & (table["date"] > begin) & (table["date"] <= end)]
@@ -207,7 +209,7 @@ def explain(
     parts = contributions(tables, dyad, begin, finish)
     meta = {
         "kind": "explanation",
-        "dyad": "-".join(dyad),
+        "dyad": str(dyad),
         "from": begin.date().isoformat(),
         "to": finish.date().isoformat(),
         "results": str(folder),
@@ -232,7 +234,7 @@ def explain(
 
 
 def without_each_event(
-    source: dict[str, Any], dyad: tuple[str, str], begin: pd.Timestamp, end: pd.Timestamp, workers: int = 1
+    source: dict[str, Any], dyad: Dyad, begin: pd.Timestamp, end: pd.Timestamp, workers: int = 1
 ) -> pd.DataFrame:
     """Per replicate, each event's total effect on the dyad's change over the period, indirect effects
     included: the change with every event minus the change in the paired worlds without that event.
@@ -302,12 +304,12 @@ def write_explanation(
         if effects is not None:
             effects.to_csv(staging / "event_effects.csv", index=False)
         (staging / "contributions.md").write_text(markdown(summary, meta, effects))
-        (staging / "manifest.json").write_text(json.dumps(meta, indent=2) + "\n")
+        write_manifest(staging, meta)
         if extras is not None:
             extras(staging, meta, {"parts": parts})
     return summary
 
 
 def read_explanation(folder: Path) -> tuple[dict[str, Any], dict[str, pd.DataFrame]]:
-    """An explanation folder's manifest and parts table, validated (``results_folder.read_explanation``)."""
-    return results_folder.read_explanation(Path(folder))
+    """An explanation folder's manifest and parts table, validated (``readers.read_explanation``)."""
+    return readers.read_explanation(Path(folder))

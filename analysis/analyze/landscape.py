@@ -21,6 +21,7 @@ import numpy as np
 import pandas as pd
 
 from powershift.model.blocs import local_minima
+from powershift.model.dyads import Dyad
 from powershift.model.files import InputError, plain
 
 MAX_ACTORS = 200
@@ -87,7 +88,7 @@ def read_propensity(path: Path, codes: list[str]) -> np.ndarray:
                 if not np.isnan(matrix[x, y]) and x != y and matrix[x, y] != value:
                     raise InputError(
                         path,
-                        f"{a}-{b}",
+                        str(Dyad(a, b)),
                         "a symmetric propensity (the pair is given twice "
                         f"with different values: {plain(matrix[x, y])} and {plain(value)})",
                     )
@@ -120,7 +121,7 @@ def read_propensity(path: Path, codes: list[str]) -> np.ndarray:
     missing = np.argwhere(np.isnan(matrix))
     if len(missing):
         i, j = missing[0]
-        raise InputError(path, f"{codes[i]}-{codes[j]}", "a propensity for every pair of actors")
+        raise InputError(path, str(Dyad(codes[i], codes[j])), "a propensity for every pair of actors")
     return matrix
 
 

@@ -21,6 +21,7 @@ from powershift.analysis.charts import style
 from powershift.analysis.charts.bands import banded_line, legend_entries, quantiles
 from powershift.analysis.charts.options import ChartOptions, snapshot_dates
 from powershift.analysis.results.power_index import index_name, power_index
+from powershift.model.dyads import Dyad
 from powershift.model.files import InputError
 
 Tables = dict[str, pd.DataFrame]
@@ -205,43 +206,74 @@ def bloc_safety(meta: dict[str, Any], tables: Tables, options: ChartOptions) -> 
         chance, cost = axes[2 * (k // cols), k % cols], axes[2 * (k // cols) + 1, k % cols]
         rows = traj[traj.actor == code]
         colour = style.actor_colour(code, codes)
-        median_band(chance, quantiles(rows, ["date"], "switch"), colour, code, bands)
-        median_band(cost, quantiles(rows, ["date"], "flip_cost"), colour, code, bands)
-        if noise is not None:
-            scale = noise[noise.actor == code].groupby("date")["scale"].median()
-            cost.plot(scale.index, scale.to_numpy(), color="#555555", linewidth=1, linestyle="--", label=NOISE_LABEL)
-        chance.set_title(code, color=colour, fontweight="bold")
-        chance.axhline(50, color=style.REFERENCE, linewidth=0.6, linestyle=":")
-        chance.set_ylim(-4, 104)
-        chance.set_yticks([0, 25, 50, 75, 100])
-        if code in anchors:
-            note = "the start's largest power:\nits side defines bloc 0,\nso 0 % by construction"
-        else:
-            note = f"highest in any world\nand year: {percent(rows['switch'].max())}"
-        chance.text(0.5, 0.75, note, transform=chance.transAxes, ha="center", va="center", fontsize=8, color="#555555")
-        cost.set_ylim(bottom=0)
-        cost.yaxis.set_major_formatter(FormatStrFormatter("%.2g"))
-        for ax in (chance, cost):
-            style.date_axis(ax, step)
-        chance.set_xlabel("")
-        if k // cols < blocks - 1:
-            cost.set_xlabel("")  # it would run into the titles of the next row of states
-        if k % cols == 0:
-            chance.set_ylabel("Chance of being in the other\nbloc than at the start (%)")
-            cost.set_ylabel("Flip cost (landscape energy,\npower-share² × alignment)")
+        chance_panel(chance, rows, code, colour, bands, code in anchors)
+        scale = None if noise is None else noise[noise.actor == code].groupby("date")["scale"].median()
+        cost_panel(cost, rows, code, colour, bands, scale)
+        label_safety_panels(chance, cost, step, first_column=k % cols == 0, last_block=k // cols == blocks - 1)
     hide_unused(axes, len(codes), cols)
+    safety_legend(fig, bands, noise is not None, height)
+    safety_caption(fig, meta, height)
+    safety_layout(fig, meta, height, within_reach(traj))
+    return fig
+
+
+def chance_panel(ax: Any, rows: pd.DataFrame, code: str, colour: str, bands: bool, anchor: bool) -> None:
+    """A state's chance of being in the other bloc, on the whole 0–100 % scale so that the panels compare;
+    the note gives the highest chance in words, which a line hugging 0 % hides."""
+    median_band(ax, quantiles(rows, ["date"], "switch"), colour, code, bands)
+    ax.set_title(code, color=colour, fontweight="bold")
+    ax.axhline(50, color=style.REFERENCE, linewidth=0.6, linestyle=":")
+    ax.set_ylim(-4, 104)
+    ax.set_yticks([0, 25, 50, 75, 100])
+    if anchor:
+        note = "the start's largest power:\nits side defines bloc 0,\nso 0 % by construction"
+    else:
+        note = f"highest in any world\nand year: {percent(rows['switch'].max())}"
+    ax.text(0.5, 0.75, note, transform=ax.transAxes, ha="center", va="center", fontsize=8, color="#555555")
+
+
+def cost_panel(ax: Any, rows: pd.DataFrame, code: str, colour: str, bands: bool, scale: pd.Series | None) -> None:
+    """A state's flip cost on its own scale, with the noise ``scale`` of its flip (when known) as the
+    yardstick: a cost well above the dashed line is safe, one near it is within the noise's reach."""
+    median_band(ax, quantiles(rows, ["date"], "flip_cost"), colour, code, bands)
+    if scale is not None:
+        ax.plot(scale.index, scale.to_numpy(), color="#555555", linewidth=1, linestyle="--", label=NOISE_LABEL)
+    ax.set_ylim(bottom=0)
+    ax.yaxis.set_major_formatter(FormatStrFormatter("%.2g"))
+
+
+def label_safety_panels(chance: Any, cost: Any, step: int, first_column: bool, last_block: bool) -> None:
+    """Axis labels only where they are read: y labels on the first column, the x label under the last
+    block of states (elsewhere it would run into the titles of the next row)."""
+    for ax in (chance, cost):
+        style.date_axis(ax, step)
+    chance.set_xlabel("")
+    if not last_block:
+        cost.set_xlabel("")
+    if first_column:
+        chance.set_ylabel("Chance of being in the other\nbloc than at the start (%)")
+        cost.set_ylabel("Flip cost (landscape energy,\npower-share² × alignment)")
+
+
+def safety_legend(fig: Figure, bands: bool, noise: bool, height: float) -> None:
+    """One legend for all panels, under them: the lines are in each state's colour, so its entries are black."""
     median = "median over worlds" if bands else "the one world"
     handles = [Line2D([], [], color="black", linewidth=2, label=f"{median} (in each state's colour)")]
     if bands:
         handles.append(mpatches.Patch(color="black", alpha=0.22, label="90 % of worlds (5–95 %)"))
-    if noise is not None:
+    if noise:
         handles.append(Line2D([], [], color="#555555", linewidth=1, linestyle="--", label=NOISE_LABEL))
     inch = 1 / height
     fig.legend(
         handles=handles, loc="lower center", bbox_to_anchor=(0.5, 0.42 * inch), ncols=len(handles), frameon=False
     )
+
+
+def safety_caption(fig: Figure, meta: dict[str, Any], height: float) -> None:
+    """What the two rows measure, in words, at the foot: neither quantity is one a reader already knows."""
     temperature = ((meta.get("parameters") or {}).get("blocs") or {}).get("temperature", 1.0)
     years = f"{temperature:g} year{'s' * (temperature != 1)}"
+    inch = 1 / height
     fig.text(
         0.5,
         0.2 * inch,
@@ -254,7 +286,12 @@ def bloc_safety(meta: dict[str, Any], tables: Tables, options: ChartOptions) -> 
         color="#333333",
         wrap=True,
     )
-    reach = within_reach(traj)
+
+
+def safety_layout(fig: Figure, meta: dict[str, Any], height: float, reach: bool) -> None:
+    """Title, the caveat when no state comes within reach (flat lines would otherwise look like a drawing
+    fault), and margins in inches, so that the heading and legend keep their room whatever the height."""
+    inch = 1 / height
     if not reach:
         caveat = fig.text(
             0.5,
@@ -282,7 +319,6 @@ def bloc_safety(meta: dict[str, Any], tables: Tables, options: ChartOptions) -> 
         hspace=0.36,
         wspace=0.32,
     )
-    return fig
 
 
 def hide_unused(axes: np.ndarray, used: int, cols: int) -> None:
@@ -327,9 +363,9 @@ def alignment_heatmaps(meta: dict[str, Any], tables: Tables, options: ChartOptio
     return fig
 
 
-def focus_dyads(meta: dict[str, Any]) -> list[tuple[str, str]]:
-    focus = meta["parameters"].get("focus") or []
-    return [tuple(sorted(p.split("-"))) for p in focus]  # type: ignore[misc]
+def focus_dyads(meta: dict[str, Any]) -> list[Dyad]:
+    """The run's focus dyads, in the alphabetical order the alignment table holds pairs in."""
+    return [Dyad.parse(p).canonical() for p in meta["parameters"].get("focus") or []]
 
 
 def first_firings(meta: dict[str, Any], events: pd.DataFrame) -> pd.DataFrame:
@@ -349,7 +385,7 @@ def focus_alignment(meta: dict[str, Any], tables: Tables, options: ChartOptions)
         rows = align[(align.actor_a == a) & (align.actor_b == b)]
         colour, dash = style.dyad_style(k)
         q = quantiles(rows, ["date"], "alignment")
-        banded_line(ax, sorted(rows.date.unique()), q, colour, f"{a}–{b}", bands, linestyle=dash)
+        banded_line(ax, sorted(rows.date.unique()), q, colour, Dyad(a, b).label, bands, linestyle=dash)
     ax.axhline(0, color="grey", linewidth=0.8)
     listing = []
     for n, (date, group) in enumerate(first_firings(meta, events).groupby("date"), 1):

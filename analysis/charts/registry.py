@@ -16,7 +16,8 @@ from matplotlib.figure import Figure
 
 from powershift.analysis.charts import comparison, ensemble, explanation, style, sweep
 from powershift.analysis.charts.options import ChartOptions
-from powershift.analysis.results.folders import CHART_BYTES, check_output, staged_files
+from powershift.analysis.results.paths import CHART_BYTES, check_output
+from powershift.analysis.results.staging import staged_files
 from powershift.analysis.results.storage import Extras
 from powershift.model.files import InputError
 
@@ -69,7 +70,7 @@ def draw(
 ) -> list[Path]:
     """Draw the named charts of one family into ``folder``.
 
-    ``folder`` is checked first (``results_folder.check_output``). Every figure is built before any
+    ``folder`` is checked first (``paths.check_output``). Every figure is built before any
     is saved, so a chart refused for its options (a date outside the run, say) leaves no other chart
     half-redrawn; the files are saved into a staging folder and moved into ``folder`` as a set only
     when all are written, so a full disk leaves none of them.

@@ -79,51 +79,84 @@ def skill_chart(scores: pd.DataFrame, footnote: str) -> Figure:
     horizons = np.sort(scores["horizon"].unique())
     low = _skill_floor(scores)
     for ax, quantity in zip(axes.ravel(), quantities, strict=False):
-        ax.axhline(0, color=style.REFERENCE, linewidth=1.2, zorder=1)
-        frame = scores[scores["quantity"] == quantity]
-        counts = {
-            int(n)
-            for period in periods
-            for n in _pooled(frame[frame["period"] == period], BASELINES["persistence"][0])["n"]
-            if n > 0
-        }
-        uniform = len(counts) == 1  # one n for every point: say it once in the title instead of at each point
-        for k, period in enumerate(periods):
-            rows_of = frame[frame["period"] == period]
-            colour = PERIOD_COLOURS.get(period, style.SPARE_COLOURS[k % len(style.SPARE_COLOURS)])
-            nudge = (k - (len(periods) - 1) / 2) * 0.06  # periods side by side, so their dots and labels part
-            for column, dashes in BASELINES.values():
-                pooled = _pooled(rows_of, column)
-                x = pooled.index.to_numpy(float) + nudge
-                shown = pooled["value"].clip(lower=low)
-                ax.plot(x, shown, dashes, color=colour, linewidth=1.8, marker="o", markersize=3.5, zorder=3)
-                ax.scatter(
-                    rows_of["horizon"] + nudge,
-                    rows_of[column].clip(lower=low),
-                    s=8,
-                    color=colour,
-                    alpha=0.25,
-                    linewidths=0,
-                    zorder=2,
-                )
-                for h, value in zip(x, pooled["value"], strict=True):
-                    if value < low:
-                        _note(ax, h, low, f"↓ {value:.1f}".replace("-", "−"), colour, above=False)
-                if column == BASELINES["persistence"][0] and not uniform:
-                    for h, value, n in zip(x, shown, pooled["n"], strict=True):
-                        if n < SMALL_N and np.isfinite(value):
-                            _note(ax, h, value, f"n={n:g}", colour, above=k % 2 == 0)
-        ax.set_title(f"{quantity} ({next(iter(counts))} outcomes a point)" if uniform else quantity, fontsize=10)
-        ax.set_xticks(horizons)
-        ax.set_xlim(horizons.min() - 0.4, horizons.max() + 0.4)
-        ax.set_xlabel("Horizon (years after the origin)")
-        ax.yaxis.set_major_locator(MaxNLocator(6))
+        _skill_panel(ax, scores[scores["quantity"] == quantity], quantity, periods, horizons, low)
     top = axes[0, 0].get_ylim()[1]
     axes[0, 0].set_ylim(low - 0.1 * (top - low), top)  # room under the floor for the values clipped to it
     for ax in axes[:, 0]:
         ax.set_ylabel("CRPS skill (1 − CRPS / baseline CRPS)")
     for ax in axes.ravel()[len(quantities) :]:
         ax.set_visible(False)
+    handles, labels = _skill_legend(periods)
+    title = "CRPS skill of the ensemble by horizon: skill > 0 beats the baseline, skill < 0 does worse than it"
+    _finish(fig, title, _subtitle(scores), footnote, handles, labels)
+    return fig
+
+
+def _skill_panel(
+    ax: Any, frame: pd.DataFrame, quantity: str, periods: list[str], horizons: np.ndarray, low: float
+) -> None:
+    """One quantity's skill by horizon, every period against both baselines. The outcome counts are written
+    at the points only when they differ: one count for the whole panel goes in its title once."""
+    ax.axhline(0, color=style.REFERENCE, linewidth=1.2, zorder=1)
+    counts = {
+        int(n)
+        for period in periods
+        for n in _pooled(frame[frame["period"] == period], BASELINES["persistence"][0])["n"]
+        if n > 0
+    }
+    uniform = len(counts) == 1  # one n for every point: say it once in the title instead of at each point
+    for k, period in enumerate(periods):
+        rows_of = frame[frame["period"] == period]
+        colour = PERIOD_COLOURS.get(period, style.SPARE_COLOURS[k % len(style.SPARE_COLOURS)])
+        nudge = (k - (len(periods) - 1) / 2) * 0.06  # periods side by side, so their dots and labels part
+        for column, dashes in BASELINES.values():
+            counted = column == BASELINES["persistence"][0] and not uniform
+            _baseline_skill(ax, rows_of, column, dashes, colour, nudge, low, counted, above=k % 2 == 0)
+    ax.set_title(f"{quantity} ({next(iter(counts))} outcomes a point)" if uniform else quantity, fontsize=10)
+    ax.set_xticks(horizons)
+    ax.set_xlim(horizons.min() - 0.4, horizons.max() + 0.4)
+    ax.set_xlabel("Horizon (years after the origin)")
+    ax.yaxis.set_major_locator(MaxNLocator(6))
+
+
+def _baseline_skill(
+    ax: Any,
+    rows_of: pd.DataFrame,
+    column: str,
+    dashes: str,
+    colour: str,
+    nudge: float,
+    low: float,
+    counted: bool,
+    above: bool,
+) -> None:
+    """One period's skill against one baseline: the pooled line, each origin's faint dot, the value of a
+    point clipped to the floor ``low`` (so that one collapse does not flatten the rest of the panel) and,
+    when ``counted``, the n of points pooled from too few outcomes to trust."""
+    pooled = _pooled(rows_of, column)
+    x = pooled.index.to_numpy(float) + nudge
+    shown = pooled["value"].clip(lower=low)
+    ax.plot(x, shown, dashes, color=colour, linewidth=1.8, marker="o", markersize=3.5, zorder=3)
+    ax.scatter(
+        rows_of["horizon"] + nudge,
+        rows_of[column].clip(lower=low),
+        s=8,
+        color=colour,
+        alpha=0.25,
+        linewidths=0,
+        zorder=2,
+    )
+    for h, value in zip(x, pooled["value"], strict=True):
+        if value < low:
+            _note(ax, h, low, f"↓ {value:.1f}".replace("-", "−"), colour, above=False)
+    if counted:
+        for h, value, n in zip(x, shown, pooled["n"], strict=True):
+            if n < SMALL_N and np.isfinite(value):
+                _note(ax, h, value, f"n={n:g}", colour, above=above)
+
+
+def _skill_legend(periods: list[str]) -> tuple[list, list[str]]:
+    """The skill chart's one legend: the panels share their periods, reference line and baselines."""
     handles = [Line2D([], [], color=PERIOD_COLOURS.get(p, style.SPARE_COLOURS[0]), linewidth=2.5) for p in periods]
     labels = [f"{p} period" for p in periods]
     handles.append(Line2D([], [], color=style.REFERENCE, linewidth=1.2))
@@ -133,9 +166,7 @@ def skill_chart(scores: pd.DataFrame, footnote: str) -> Figure:
         labels.append(f"vs {name}")
     handles.append(Line2D([], [], color="#333333", marker="o", linestyle="", alpha=0.3, markersize=3))
     labels.append("one origin")
-    title = "CRPS skill of the ensemble by horizon: skill > 0 beats the baseline, skill < 0 does worse than it"
-    _finish(fig, title, _subtitle(scores), footnote, handles, labels)
-    return fig
+    return handles, labels
 
 
 def calibration_chart(scores: pd.DataFrame, pits: pd.DataFrame, footnote: str) -> Figure:
@@ -149,10 +180,28 @@ def calibration_chart(scores: pd.DataFrame, pits: pd.DataFrame, footnote: str) -
     """
     _check(scores, (*SCORE_COLUMNS, "coverage_50", "coverage_90"))
     _check(pits, ("period", "quantity", "pit"))
-    quantities = list(dict.fromkeys(scores["quantity"]))
     periods = _periods(scores)
     pit_periods = [p for p in _periods(pits) if pits.loc[pits["period"] == p, "pit"].notna().any()]
     fig, axes = style.figure(12.0, 7.6, nrows=2, ncols=2, width_ratios=(1.5, 1.0))
+    _coverage_panels(axes, scores, periods)
+    _pit_panels(axes, pits, pit_periods)
+    handles: list[Any] = [Patch(color=PERIOD_COLOURS.get(p, style.SPARE_COLOURS[0])) for p in periods]
+    labels = [f"{p} period" for p in periods]
+    handles += [
+        Line2D([], [], color="#333333", linewidth=1.2),
+        Patch(color=TARGET_COLOUR),
+        Line2D([], [], color="#333333", linestyle="--", linewidth=1.2),
+    ]
+    labels += ["nominal coverage", "target range of the 90 % band: 75–98 %", "uniform PIT density = calibrated"]
+    title = "Calibration of the ensemble: do its bands hold the observations as often as they claim?"
+    _finish(fig, title, _subtitle(scores), footnote, handles, labels)
+    return fig
+
+
+def _coverage_panels(axes: np.ndarray, scores: pd.DataFrame, periods: list[str]) -> None:
+    """The left column: each band's observed coverage per quantity and period as bars, against the nominal
+    level (and for the 90 % band the accepted range), so that a miss reads as a bar off its line."""
+    quantities = list(dict.fromkeys(scores["quantity"]))
     bands = [(axes[0, 0], "coverage_50", 0.5), (axes[1, 0], "coverage_90", 0.9)]
     x = np.arange(len(quantities))
     width = 0.8 / len(periods)
@@ -172,6 +221,11 @@ def calibration_chart(scores: pd.DataFrame, pits: pd.DataFrame, footnote: str) -
         ax.set_xlim(-0.6, len(quantities) - 0.4)
         ax.set_ylabel("Observations inside the band")
         ax.set_title(f"{level:.0%} band: observed coverage against nominal", fontsize=10)
+
+
+def _pit_panels(axes: np.ndarray, pits: pd.DataFrame, pit_periods: list[str]) -> None:
+    """The right column: one PIT density per period (at most two), all on one scale so that the periods
+    compare; a panel with no period to show is blanked, and says so when there are no PIT values at all."""
     histograms = {p: pit_histogram(pits.loc[pits["period"] == p, "pit"].to_numpy(float), PIT_BINS) for p in pit_periods}
     densities = {p: counts / max(counts.sum(), 1) * PIT_BINS for p, counts in histograms.items()}
     top = max([2.0, *(1.12 * d.max() for d in densities.values())])  # one scale, so the periods compare
@@ -190,17 +244,6 @@ def calibration_chart(scores: pd.DataFrame, pits: pd.DataFrame, footnote: str) -
         ax.set_axis_off()
     if not pit_periods:
         axes[0, 1].text(0.5, 0.5, "No PIT values to show", ha="center", va="center", transform=axes[0, 1].transAxes)
-    handles: list[Any] = [Patch(color=PERIOD_COLOURS.get(p, style.SPARE_COLOURS[0])) for p in periods]
-    labels = [f"{p} period" for p in periods]
-    handles += [
-        Line2D([], [], color="#333333", linewidth=1.2),
-        Patch(color=TARGET_COLOUR),
-        Line2D([], [], color="#333333", linestyle="--", linewidth=1.2),
-    ]
-    labels += ["nominal coverage", "target range of the 90 % band: 75–98 %", "uniform PIT density = calibrated"]
-    title = "Calibration of the ensemble: do its bands hold the observations as often as they claim?"
-    _finish(fig, title, _subtitle(scores), footnote, handles, labels)
-    return fig
 
 
 def _write(fig: Figure, path: Path) -> Path:

@@ -16,6 +16,7 @@ from powershift.analysis.charts import style
 from powershift.analysis.charts.bands import banded_line, legend_entries, quantiles
 from powershift.analysis.charts.options import ChartOptions
 from powershift.analysis.results.power_index import index_name, power_index
+from powershift.model.dyads import Dyad
 from powershift.model.files import InputError
 
 Tables = dict[str, pd.DataFrame]
@@ -75,7 +76,7 @@ def outcome_label(name: str, index: str | None = None) -> tuple[str, float]:
     if name.startswith("share_"):
         return f"{name.removeprefix('share_')} power share (%{on})", 100.0
     if name.startswith("alignment_"):
-        return f"{name.removeprefix('alignment_').replace('-', '–')} alignment (−1 hostile … +1 allied)", 1.0
+        return f"{Dyad.parse(name.removeprefix('alignment_')).label} alignment (−1 hostile … +1 allied)", 1.0
     if name == "bloc_power_0":
         return f"Power share of bloc 0 (%{on})", 100.0
     if name.startswith("bloc_"):

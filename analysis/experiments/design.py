@@ -18,6 +18,7 @@ from pydantic import ValidationError
 
 from powershift.analysis.results.design_schema import Param, SweepDesign
 from powershift.model.files import InputError, first_error, read_mapping
+from powershift.model.paths import split_assignment
 from powershift.model.scenario import Scenario, load_scenario
 from powershift.model.world import check_value_path
 
@@ -29,9 +30,9 @@ MAX_RUNS = 50_000_000
 
 def parse_param(text: str, source: str = "--param") -> Param:
     """``PATH=LOW:HIGH[:STEPS]`` as a Param, or one clear line saying what is wrong."""
-    path, equals, bounds = text.partition("=")
+    path, bounds = split_assignment(text) or ("", "")
     parts = bounds.split(":")
-    if not equals or not path.strip() or len(parts) not in (2, 3):
+    if not path.strip() or len(parts) not in (2, 3):
         raise InputError(source, text, "PATH=LOW:HIGH or PATH=LOW:HIGH:STEPS")
     try:
         low, high = float(parts[0]), float(parts[1])

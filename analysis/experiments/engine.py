@@ -28,7 +28,7 @@ import pandas as pd
 from tqdm import tqdm
 
 from powershift.analysis.experiments.outcomes import run_outcomes
-from powershift.analysis.results.tables import history_tables
+from powershift.analysis.results.tables import recording_tables
 from powershift.model.files import InputError
 from powershift.model.scenario import Scenario
 from powershift.model.world import NonFiniteState, World, world_seed
@@ -59,7 +59,7 @@ class Chunk:
 
 
 def simulate(chunk: Chunk) -> dict[str, pd.DataFrame]:
-    """Run one chunk and return its tables: ``runs`` (outcome summaries) and/or the history tables."""
+    """Run one chunk and return its tables: ``runs`` (outcome summaries) and/or the recording's tables."""
     seeds = [world_seed(chunk.seed, int(r)) for r in chunk.replicates]
     try:
         world = World(chunk.scenario, seeds, chunk.values, record_contributions=chunk.tables)
@@ -77,7 +77,7 @@ def simulate(chunk: Chunk) -> dict[str, pd.DataFrame]:
             runs.insert(0, "point", chunk.points.astype(np.int64))
         out["runs"] = runs
     if chunk.tables:
-        out.update(history_tables(world, chunk.replicates, chunk.points))
+        out.update(recording_tables(world, chunk.replicates, chunk.points))
     world.release()
     return out
 

@@ -16,41 +16,25 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
+from powershift.model.dyads import Dyad
 from powershift.model.world import World
 
 
-def outcome_dyads(world: World) -> list[tuple[str, str]]:
-    """The dyads whose final alignment is summarised: the scenario's focus, else all of them."""
-    focus = world.plan.focus_pairs
-    if focus:
-        return focus
-    i, j = world.pairs
-    return [tuple(sorted((world.codes[a], world.codes[b]))) for a, b in zip(i, j, strict=True)]  # type: ignore[misc]
-
-
-def outcome_names(world: World) -> list[str]:
-    """The outcome columns of ``run_outcomes``, in order."""
-    return [
-        *(f"share_{c}" for c in world.codes),
-        *(f"alignment_{a}-{b}" for a, b in outcome_dyads(world)),
-        *(f"bloc_{c}" for c in world.codes),
-        "bloc_power_0",
-        "polarity",
-        "first_bloc_switch",
-    ]
+def outcome_dyads(world: World) -> list[Dyad]:
+    """The dyads whose final alignment is summarised (canonical): the scenario's focus, else all of
+    them in the world's pair order."""
+    return world.plan.focus_pairs or [d.canonical() for d in Dyad.of_pairs(world.codes)]
 
 
 def run_outcomes(world: World) -> pd.DataFrame:
     """One row of outcome summaries per world of a finished batch."""
-    h = world.history
+    h = world.recording
     columns: dict[str, np.ndarray] = {}
     for k, code in enumerate(world.codes):
         columns[f"share_{code}"] = h.actors["power_share"][-1, :, k]
-    pair_of = {
-        tuple(sorted((world.codes[a], world.codes[b]))): p for p, (a, b) in enumerate(zip(*world.pairs, strict=True))
-    }
-    for a, b in outcome_dyads(world):
-        columns[f"alignment_{a}-{b}"] = h.alignment[-1, :, pair_of[(a, b)]]
+    pair_of = {d.canonical(): p for p, d in enumerate(Dyad.of_pairs(world.codes))}
+    for dyad in outcome_dyads(world):
+        columns[dyad.column("alignment")] = h.alignment[-1, :, pair_of[dyad]]
     bloc = h.actors["bloc"]  # (S+1, W, N)
     for k, code in enumerate(world.codes):
         columns[f"bloc_{code}"] = bloc[-1, :, k].astype(np.int64)

@@ -51,7 +51,8 @@ from powershift.model.files import (
     plain,
     read_mapping,
 )
-from powershift.model.parameters import Strict
+from powershift.model.parameters import StrictModel
+from powershift.model.paths import ParamPath, assigned_paths
 from powershift.model.scenario import Scenario, ScenarioSpec, parse_event
 from powershift.model.world import check_value_path
 
@@ -69,7 +70,7 @@ DEFAULTS = DEFAULT_PARAMETERS
 NEW_FILE = "a file that does not exist yet (a posterior is never overwritten)"
 
 
-class PosteriorManifest(Strict):
+class PosteriorManifest(StrictModel):
     """``NAME.yaml``: what the sample is, how it was made, and the hash of its draws."""
 
     name: str = Field(min_length=1, description="how results and charts name it, e.g. posterior-2014-2019")
@@ -256,7 +257,7 @@ def check_posterior(posterior: Posterior, scenario: Scenario, fixed: Iterable[st
 def check_value(scenario: Scenario, path: str, value: float) -> None:
     """Whether ``value`` at ``path`` passes the scenario schema's checks (as a ``--set`` of it would)."""
     raw = scenario.spec.model_dump(mode="json")
-    parts = path.split(".")
+    parts = ParamPath.parse(path).parts
     if parts[0] == "events":
         position, node = next((k, e) for k, e in enumerate(raw["events"]) if e.get("id") == parts[1])
         node[parts[2]] = value
@@ -298,7 +299,7 @@ def world_values(
 
 def fixed_paths(overrides: Iterable[str]) -> set[str]:
     """The paths ``--set PATH=VALUE`` assignments fix."""
-    return {assignment.partition("=")[0].strip() for assignment in overrides}
+    return assigned_paths(overrides)
 
 
 def describe(record: dict[str, Any] | None) -> str:

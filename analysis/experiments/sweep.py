@@ -20,13 +20,12 @@ contents never depend on how the sweep was interrupted.
 
 Until the sweep is complete its folder holds an ``INCOMPLETE`` marker, which ``plot`` (and
 :func:`read_runs`) refuse; a resumed sweep checks every finished part (columns, types, rows, runs)
-before trusting it. A sweep folder is locked while a process writes it (``analysis.results_folder``):
+before trusting it. A sweep folder is locked while a process writes it (``analysis.results.locks``):
 a second ``--resume`` of the same sweep stops at once instead of recomputing the same chunks.
 """
 
 from __future__ import annotations
 
-import json
 import os
 import platform
 import shutil
@@ -42,17 +41,20 @@ import numpy as np
 import pandas as pd
 
 from powershift.analysis.experiments.design import SweepDesign, check_params, point_count, sample_points
-from powershift.analysis.experiments.engine import Chunk, check_chunk, chunk_bounds, executor
+from powershift.analysis.experiments.engine import Chunk, Executor, check_chunk, chunk_bounds, executor
 from powershift.analysis.experiments.ensemble import estimated_bytes
-from powershift.analysis.results import folders as results_folder
-from powershift.analysis.results.folders import FORMAT_VERSION, INCOMPLETE, check_output, disk_error, lock, release
+from powershift.analysis.results import manifests, sweep_reader
+from powershift.analysis.results.disk import disk_error
+from powershift.analysis.results.locks import lock, release
+from powershift.analysis.results.manifests import FORMAT_VERSION, MANIFEST, write_manifest
+from powershift.analysis.results.paths import check_output, check_path
+from powershift.analysis.results.staging import INCOMPLETE, staging_folder, write_marker
 from powershift.analysis.results.storage import package_version
 from powershift.analysis.results.tables import TABLES
 from powershift.model.files import InputError
 from powershift.model.scenario import Scenario, load_scenario
 from powershift.model.world import NonFiniteState
 
-MANIFEST = "manifest.json"
 POINTS = "points.parquet"
 RUN_BYTES = 256  # a runs row on disk, generously
 UNFINISHED = (
@@ -89,18 +91,9 @@ def write_atomic(table: pd.DataFrame, path: Path) -> None:
         staging.unlink(missing_ok=True)
 
 
-def write_manifest(folder: Path, meta: dict[str, Any]) -> None:
-    staging = folder / f".{MANIFEST}.tmp-{os.getpid()}"
-    try:
-        staging.write_text(json.dumps(meta, indent=2) + "\n")
-        os.replace(staging, folder / MANIFEST)
-    finally:
-        staging.unlink(missing_ok=True)
-
-
 def read_manifest(folder: Path) -> dict[str, Any]:
     """A sweep folder's manifest, validated (format version, schema), finished or not."""
-    return results_folder.read_manifest(Path(folder), "sweep", complete=False)
+    return manifests.read_manifest(Path(folder), "sweep", complete=False)
 
 
 def new_manifest(design: SweepDesign, scenario: Scenario, chunk: int, points: int) -> dict[str, Any]:
@@ -143,13 +136,13 @@ def prepare(
             raise InputError(out / MANIFEST, "design", "the same design as this command (resume with the same flags)")
         if meta["scenario_sha256"] != scenario.sha256:
             raise InputError(out / MANIFEST, "scenario_sha256", "the scenario file unchanged since the sweep began")
-        table = results_folder.read_points(out, meta)
+        table = sweep_reader.read_points(out, meta)
         points = table.sort_values("point").drop(columns="point")[[p.path for p in design.params]].to_numpy()
         return meta, points
     points = sample_points(design)
     assert len(points) == point_count(design)
     meta = new_manifest(design, scenario, chunk, len(points))
-    with results_folder.staging_folder(out, UNFINISHED.format(out), keep_marker=True) as staging:
+    with staging_folder(out, UNFINISHED.format(out), keep_marker=True) as staging:
         table = pd.DataFrame(points, columns=[p.path for p in design.params])
         table.insert(0, "point", np.arange(len(points), dtype=np.int64))
         write_atomic(table, staging / POINTS)
@@ -159,7 +152,7 @@ def prepare(
 
 def done_chunks(out: Path, meta: dict[str, Any] | None = None) -> set[int]:
     """The chunks whose parts are all on disk, each part checked before it is trusted."""
-    return results_folder.check_sweep_chunks(out, meta or read_manifest(out))
+    return sweep_reader.check_sweep_chunks(out, meta or read_manifest(out))
 
 
 def pending_chunks(
@@ -211,14 +204,7 @@ def run_sweep(
     check_chunk(chunk)
     scenario = design_scenario(design)
     total = point_count(design) * design.replicates
-    results_folder.check_path(out)
-    if resume:
-        if not out.is_dir():
-            raise InputError(out, "--out", "the folder of the sweep to resume (it does not exist)")
-    elif out.is_dir():
-        raise InputError(out, "--out", "a folder that does not exist yet (or --resume to finish that sweep)")
-    else:
-        check_output(out, sweep_bytes(design, scenario, total))
+    check_target(out, resume, design, scenario, total)
     lock(out)
     try:
         with executor(workers, dask, -(-total // chunk)) as runner:
@@ -226,47 +212,87 @@ def run_sweep(
             for stale in out.rglob(".*.tmp-*"):
                 stale.unlink()  # left by a process killed while writing; its chunk is not done (we hold the lock)
             clock = time.perf_counter()
-            skip = done_chunks(out, meta)
-            total = meta["runs"]
-            left = total - sum(min(meta["chunk"], total - k * meta["chunk"]) for k in skip)
-            if resume:
-                check_output(out, sweep_bytes(design, scenario, left), existing_folder=True)
-                results_folder.write_marker(out, UNFINISHED.format(out))  # being written again until complete
-            todo = pending_chunks(design, scenario, points, meta["chunk"], skip)
-            ran = 0
-            try:
-                for finished, tables in runner.run(todo, left, quiet):
-                    store_chunk(out, design, finished, tables)
-                    ran += finished.size
-            except OSError as exc:
-                raise disk_error(out, exc, kept=KEPT) from None
-            except NonFiniteState:
-                if not resume:  # this design cannot run: a new sweep leaves nothing (a resumed one keeps its chunks)
-                    shutil.rmtree(out, ignore_errors=True)
-                raise
-        try:
-            runs = results_folder.read_runs(out, meta, whole=True)
-            rows: dict[str, int] = {}
-            if extras is not None:
-                rows.update(extras(out, meta, points, runs))
-            seconds = time.perf_counter() - clock
-            done = {**meta, "status": "complete", "seconds": round(meta["seconds"] + seconds, 3)}
-            if rows:
-                done["rows"] = rows
-            write_manifest(out, done)
-            (out / INCOMPLETE).unlink(missing_ok=True)  # only now does the folder look complete
-        except OSError as exc:
-            raise disk_error(out, exc, kept=KEPT) from None
+            ran = run_pending(runner, out, design, scenario, meta, points, resume, quiet)
+        total = meta["runs"]
+        seconds = mark_complete(out, meta, points, extras, clock)
     finally:
         release(out)
     return SweepResult(out, total, ran, seconds)
+
+
+def check_target(out: Path, resume: bool, design: SweepDesign, scenario: Scenario, total: int) -> None:
+    """Refuse a wrong ``out`` before any work: a resume needs the sweep's folder, and a new sweep a folder
+    that does not exist yet and the disk for all ``total`` runs, so that a mistyped path or a full disk
+    costs nothing."""
+    check_path(out)
+    if resume:
+        if not out.is_dir():
+            raise InputError(out, "--out", "the folder of the sweep to resume (it does not exist)")
+    elif out.is_dir():
+        raise InputError(out, "--out", "a folder that does not exist yet (or --resume to finish that sweep)")
+    else:
+        check_output(out, sweep_bytes(design, scenario, total))
+
+
+def run_pending(
+    runner: Executor,
+    out: Path,
+    design: SweepDesign,
+    scenario: Scenario,
+    meta: dict[str, Any],
+    points: np.ndarray,
+    resume: bool,
+    quiet: bool,
+) -> int:
+    """Run the chunks not yet on disk, storing each as it finishes so that an interruption loses only the
+    chunks in flight; the number of runs made."""
+    skip = done_chunks(out, meta)
+    total = meta["runs"]
+    left = total - sum(min(meta["chunk"], total - k * meta["chunk"]) for k in skip)
+    if resume:
+        check_output(out, sweep_bytes(design, scenario, left), existing_folder=True)
+        write_marker(out, UNFINISHED.format(out))  # being written again until complete
+    todo = pending_chunks(design, scenario, points, meta["chunk"], skip)
+    ran = 0
+    try:
+        for finished, tables in runner.run(todo, left, quiet):
+            store_chunk(out, design, finished, tables)
+            ran += finished.size
+    except OSError as exc:
+        raise disk_error(out, exc, kept=KEPT) from None
+    except NonFiniteState:
+        if not resume:  # this design cannot run: a new sweep leaves nothing (a resumed one keeps its chunks)
+            shutil.rmtree(out, ignore_errors=True)
+        raise
+    return ran
+
+
+def mark_complete(
+    out: Path, meta: dict[str, Any], points: np.ndarray, extras: SweepExtras | None, clock: float
+) -> float:
+    """Add the caller's ``extras``, then mark the folder complete: last, so that a folder that looks complete
+    has everything in it. The seconds since ``clock``, which the manifest adds to those of earlier attempts."""
+    try:
+        runs = sweep_reader.read_runs(out, meta, whole=True)
+        rows: dict[str, int] = {}
+        if extras is not None:
+            rows.update(extras(out, meta, points, runs))
+        seconds = time.perf_counter() - clock
+        done = {**meta, "status": "complete", "seconds": round(meta["seconds"] + seconds, 3)}
+        if rows:
+            done["rows"] = rows
+        write_manifest(out, done)
+        (out / INCOMPLETE).unlink(missing_ok=True)  # only now does the folder look complete
+    except OSError as exc:
+        raise disk_error(out, exc, kept=KEPT) from None
+    return seconds
 
 
 def read_runs(folder: Path, columns: list[str] | None = None) -> pd.DataFrame:
     """The runs table of a finished sweep folder, ordered by point and replicate; the folder is validated
     first (manifest, every part), and an unfinished sweep is refused."""
     folder = Path(folder)
-    meta = results_folder.read_manifest(folder, "sweep")
+    meta = manifests.read_manifest(folder, "sweep")
     if meta["status"] != "complete":
         raise InputError(folder / MANIFEST, "status", "a finished sweep (" + UNFINISHED.format(folder) + ")")
-    return results_folder.read_runs(folder, meta, columns, whole=True)
+    return sweep_reader.read_runs(folder, meta, columns, whole=True)

@@ -11,7 +11,7 @@ world of the five-year calibration window takes about 40 ms.
 
 What is fitted: the three rates no data fix (``alignment.rate``, ``mechanisms.relaxation.rate``,
 ``mechanisms.relaxation.anchor_rate``) and the UN observation model's β and σ
-(``analysis.hindcast``), with uniform priors over the ranges in ``PRIOR`` (docs/ODD.md §4 says
+(``analysis.hindcast``), with uniform priors over the ranges in ``PRIOR`` (docs/explanation/odd.md §4 says
 why). The data are the 2014 origin's calibration years, 2015-2019: every state's power-share change
 and every dyad's UN-distance change at each horizon (25 + 50 statistics). Nothing after 2019 is
 read.
@@ -46,7 +46,7 @@ PRIOR = {
     hindcast.BETA: (0.0, 5.0),
     hindcast.SIGMA: (0.01, 0.5),
 }
-"""Uniform prior ranges (low, high) of the fitted parameters (docs/ODD.md §4)."""
+"""Uniform prior ranges (low, high) of the fitted parameters (docs/explanation/odd.md §4)."""
 ORIGIN = hindcast.ORIGINS[0]
 METHOD = (
     "pyabc ABC-SMC: adaptive Euclidean distance (statistics scaled by their MAD, roughness weighted as all "
@@ -217,7 +217,7 @@ def calibrate(path: Path, budget: Budget = FULL, seed: int = 0, workers: int = 1
 
 
 def posterior_table(posterior: Posterior) -> str:
-    """The posterior against its prior, as docs/VALIDATION.md shows it (a test keeps them equal): per
+    """The posterior against its prior, as docs/explanation/validation.md shows it (a test keeps them equal): per
     parameter the prior range, the posterior median and central 90 % interval, and how much of the
     prior range that interval still spans (near 1: the calibration years say little about it)."""
     prior = {p: tuple(v["uniform"]) for p, v in posterior.manifest["details"]["prior"].items()}

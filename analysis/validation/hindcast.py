@@ -15,9 +15,9 @@ ensemble forecasts, for horizons of 1 to 5 years, three observable quantities:
   alignment.
 
 The origins' outcomes are split by what the fit saw: the 2014 origin's horizons (2015-2019) are
-the calibration years, the 2019 origin's (2020-2024) are held back. Scores (``analysis.scores``)
+the calibration years, the 2019 origin's (2020-2024) are held back. Scores (``analysis.validation.scores``)
 are set against two naive forecasts that use the same information: persistence (no change) and
-the pre-origin linear trend (the change per year over ``analysis.history.trend_window``: up to
+the pre-origin linear trend (the change per year over ``analysis.validation.replay.trend_window``: up to
 the last year known at the origin, carried on).
 """
 
@@ -35,6 +35,8 @@ from powershift.analysis.experiments.posterior import Posterior, draw_indices
 from powershift.analysis.validation import scores
 from powershift.analysis.validation.record import YearlyRecord
 from powershift.analysis.validation.replay import Index, read_record, reference_shares, trend_window, yearly_record
+from powershift.model.dyads import Dyad
+from powershift.model.paths import assigned_paths
 from powershift.model.scenario import Scenario, load_scenario
 from powershift.model.world import World, world_seed
 
@@ -70,8 +72,7 @@ class Changes:
 
 def dyads(codes: list[str]) -> list[str]:
     """The dyads of a world's pairs, in the world's pair order (``World.pairs``)."""
-    i, j = np.triu_indices(len(codes), 1)
-    return [f"{codes[a]}-{codes[b]}" for a, b in zip(i, j, strict=True)]
+    return [str(d) for d in Dyad.of_pairs(codes)]
 
 
 def horizon_steps(scenario: Scenario, horizons: tuple[int, ...] = HORIZONS) -> list[int]:
@@ -93,17 +94,17 @@ def simulate(
     """
     model_values = {k: np.asarray(v, dtype=float) for k, v in values.items() if not k.startswith(OBSERVATION_PREFIX)}
     world = World(scenario, [world_seed(seed, int(r)) for r in replicates], model_values, record_contributions=False)
-    history = world.run()
+    recording = world.run()
     codes = list(world.codes)
     steps = horizon_steps(scenario, horizons)
     out = Changes({"power share": codes, "GDP share": codes, "UN distance": dyads(codes)})
     for quantity, series in (("power share", "power_share"), ("GDP share", "gdp_mer_share")):
-        track = history.actors[series]
+        track = recording.actors[series]
         out.values[quantity] = 100 * (track[steps] - track[0][None])
     world.release()
     if BETA not in values:
         return out
-    alignment_change = history.alignment[steps] - history.alignment[0][None]
+    alignment_change = recording.alignment[steps] - recording.alignment[0][None]
     beta = np.broadcast_to(np.asarray(values[BETA], dtype=float), (len(replicates),))
     sigma = np.broadcast_to(np.asarray(values.get(SIGMA, 0.0), dtype=float), (len(replicates),))
     noise = np.stack(
@@ -150,7 +151,7 @@ def observed(
     """The record's changes from the origin year, and the trend baseline's forecast of them.
 
     The trend's slope uses only years up to the one before the origin (what was known there), and
-    as many as the record has, at most ``analysis.history.TREND_YEARS``.
+    as many as the record has, at most ``analysis.validation.replay.TREND_YEARS``.
     """
     record = yearly_record()
     actual = Changes({"power share": codes, "GDP share": codes, "UN distance": dyads(codes)})
@@ -254,7 +255,7 @@ def run_hindcast(
     rng = np.random.default_rng([seed, scores.PIT_SEED])
     for origin in origins:
         scenario = load_scenario(origin.scenario, overrides)
-        fixed = {assignment.partition("=")[0].strip() for assignment in overrides}
+        fixed = assigned_paths(overrides)
         values = draws(posterior, seed, worlds) if posterior is not None else {}
         values = {path: v for path, v in values.items() if path not in fixed}
         simulated = simulate(scenario, seed, worlds, values)
@@ -290,16 +291,6 @@ def summary(hindcast: Hindcast) -> dict[str, dict[str, dict[str, float]]]:
             "outcomes": int(weights.sum()),
         }
     return out
-
-
-SCORED = (
-    "crps_skill_vs_persistence",
-    "crps_skill_vs_trend",
-    "brier_skill",
-    "brier_skill_vs_trend",
-    "coverage_50",
-    "coverage_90",
-)
 
 
 def report(hindcast: Hindcast) -> dict[str, Any]:
@@ -379,7 +370,7 @@ def footnote(hindcast: Hindcast) -> str:
 
 
 def markdown(hindcast: Hindcast) -> str:
-    """The hindcast's scores as docs/VALIDATION.md shows them (a test keeps them equal): the pooled
+    """The hindcast's scores as docs/explanation/validation.md shows them (a test keeps them equal): the pooled
     summary per period and quantity, then every origin, quantity and horizon."""
     lines = [
         f"Parameters: {hindcast.parameters}; {hindcast.replicates} worlds per origin, seed {hindcast.seed}.",

@@ -39,11 +39,11 @@ from typing import Annotated, Literal
 
 import numpy as np
 import pandas as pd
-from pydantic import Field, StringConstraints, ValidationError, model_validator
-from pydantic import Strict as StrictType
+from pydantic import Field, Strict, StringConstraints, ValidationError, model_validator
 
+from powershift.model.dyads import Dyad
 from powershift.model.files import DATA_DIR, InputError, first_error, read_mapping
-from powershift.model.parameters import Strict
+from powershift.model.parameters import StrictModel
 
 RECORD = DATA_DIR / "record-2010-2024.yaml"
 
@@ -51,10 +51,10 @@ Code = Annotated[str, StringConstraints(pattern=r"^[A-Z]{3}$")]
 Name = Annotated[str, StringConstraints(pattern=r"^[a-z][a-z0-9_]*$")]
 Text = Annotated[str, StringConstraints(min_length=1, strip_whitespace=True)]
 Year = Annotated[int, Field(ge=1800, le=2200)]
-Value = Annotated[float, StrictType()]  # a YAML number; a quoted string or a boolean is refused
+Value = Annotated[float, Strict()]  # a YAML number; a quoted string or a boolean is refused
 
 
-class Reference(Strict):
+class Reference(StrictModel):
     """Where an indicator's figures come from: value = reference value x 10**power_of_ten."""
 
     file: Literal["facts.csv", "macro.csv"]
@@ -62,14 +62,14 @@ class Reference(Strict):
     power_of_ten: int = Field(ge=-12, le=12)
 
 
-class Indicator(Strict):
+class Indicator(StrictModel):
     unit: Text
     note: Text
     reference: Reference
     allow_negative: bool = Field(False, description="growth rates may be negative; levels may not")
 
 
-class OtherSource(Strict):
+class OtherSource(StrictModel):
     """Figures whose source text differs from the indicator's usual one."""
 
     text: Text
@@ -77,26 +77,26 @@ class OtherSource(Strict):
     estimate: bool = Field(False, description="the source marks these figures as estimates")
 
 
-class Sources(Strict):
+class Sources(StrictModel):
     text: Text = Field(description="the source of every figure not listed under `other`")
     other: list[OtherSource] = []
 
 
-class Gap(Strict):
+class Gap(StrictModel):
     indicator: Name
     actors: list[Code] = Field(min_length=1)
     years: list[Year] = Field(min_length=1)
     note: Text
 
 
-class DyadOtherSource(Strict):
+class DyadOtherSource(StrictModel):
     """Dyad figures whose source text differs from the dyad indicator's usual one."""
 
     text: Text
     figures: dict[str, list[Year]] = Field(min_length=1, description="dyad key: years")
 
 
-class LeftOut(Strict):
+class LeftOut(StrictModel):
     """A reference row deliberately not used, copied as it stands (period, value, source) with the reason."""
 
     dyad: str
@@ -106,7 +106,7 @@ class LeftOut(Strict):
     why: Text
 
 
-class DyadSources(Strict):
+class DyadSources(StrictModel):
     text: Text | None = Field(
         None, description="the source of every dyad figure not listed under `other`; none if all are listed"
     )
@@ -114,7 +114,7 @@ class DyadSources(Strict):
     left_out: list[LeftOut] = []
 
 
-class DyadGap(Strict):
+class DyadGap(StrictModel):
     indicator: Name
     dyads: list[str] = Field(min_length=1)
     years: list[Year] = Field(min_length=1)
@@ -133,7 +133,7 @@ class RecordError(ValueError):
         super().__init__(f"{field}: {expected}")
 
 
-class YearlyRecord(Strict):
+class YearlyRecord(StrictModel):
     name: Text
     description: Text
     first_year: Year
@@ -211,13 +211,14 @@ class YearlyRecord(Strict):
         return ", ".join(self.dyad_indicators) or "none"
 
     def _check_dyad_key(self, where: str, key: str) -> None:
-        parts = key.split("-")
         actors = ", ".join(self.values)
         expected = f"a dyad key: two different actors of the record ({actors}) in alphabetical order, joined by '-'"
-        if len(parts) != 2 or parts[0] == parts[1] or not all(p in self.values for p in parts):
-            raise RecordError(where, f"{expected}, got {key!r}")
-        if parts[0] > parts[1]:
-            raise RecordError(where, f"{expected} ({parts[1]}-{parts[0]}), got {key!r}")
+        try:
+            dyad = Dyad.parse(key, self.values)
+        except ValueError:
+            raise RecordError(where, f"{expected}, got {key!r}") from None
+        if dyad != dyad.canonical():
+            raise RecordError(where, f"{expected} ({dyad.canonical()}), got {key!r}")
 
     def _check_dyads(self) -> None:
         for name in self.dyad_indicators:
@@ -353,21 +354,23 @@ class YearlyRecord(Strict):
     @property
     def dyad_keys(self) -> list[str]:
         """Every pair of the record's actors, as the record's keys (alphabetical: "PAK-RUS")."""
-        codes = sorted(self.values)
-        return [f"{a}-{b}" for i, a in enumerate(codes) for b in codes[i + 1 :]]
+        return [str(d) for d in Dyad.every(self.values)]
 
-    def _pair(self, dyad: str) -> tuple[str, str]:
+    def _pair(self, dyad: str) -> Dyad:
         """A dyad in either order ("PAK-RUS" or "RUS-PAK") as its two codes, as given."""
-        parts = dyad.split("-") if isinstance(dyad, str) else []
-        if len(parts) != 2 or parts[0] == parts[1]:
-            raise ValueError(f"a dyad is two different actor codes joined by '-' (e.g. 'PAK-RUS'), got {dyad!r}")
-        for code in parts:
+        try:
+            pair = Dyad.parse(dyad)
+        except ValueError:
+            raise ValueError(
+                f"a dyad is two different actor codes joined by '-' (e.g. 'PAK-RUS'), got {dyad!r}"
+            ) from None
+        for code in pair:
             if code not in self.values:
                 raise KeyError(f"actor {code!r} is not in the record (it has {', '.join(self.values)})")
-        return parts[0], parts[1]
+        return pair
 
     def _dyad_key(self, dyad: str) -> str:
-        return "-".join(sorted(self._pair(dyad)))
+        return str(self._pair(dyad).canonical())
 
     def dyad_gap(self, indicator: str, dyad: str, year: int) -> DyadGap | None:
         """The dyad_gaps entry that explains a missing dyad figure, if any (dyad in either order)."""

@@ -29,8 +29,9 @@ from powershift.analysis.experiments.posterior import Posterior, describe
 from powershift.analysis.results.storage import Extras, write_results
 from powershift.analysis.validation.record import YearlyRecord, load_record
 from powershift.model import power
+from powershift.model.dyads import Dyad
 from powershift.model.files import DATA_DIR, check_seed, first_error, read_mapping
-from powershift.model.parameters import Strict
+from powershift.model.parameters import StrictModel
 from powershift.model.scenario import Scenario, load_scenario
 
 CHECKS = DATA_DIR / "history-2014-2024-checks.yaml"
@@ -50,7 +51,7 @@ TREND_YEARS = 4
 """The trend baseline extrapolates the change per year over at most this many years before an origin."""
 
 
-class RecordSchema(Strict):
+class RecordSchema(StrictModel):
     """The record's schemas: strict like every input (no unknown fields, NaN or booleans for
     numbers), with the check periods also given by their aliases ``from`` and ``to``."""
 
@@ -203,7 +204,7 @@ def at(table: pd.DataFrame, day: dt.date) -> pd.DataFrame:
 
 
 def dyad_series(table: pd.DataFrame, dyad: str, day: dt.date, column: str) -> pd.Series:
-    a, b = sorted(dyad.split("-"))
+    a, b = Dyad.parse(dyad).canonical()
     rows = at(table, day)
     return rows[(rows["actor_a"] == a) & (rows["actor_b"] == b)].set_index("replicate")[column]
 
@@ -383,7 +384,7 @@ def measure_text(check: dict[str, Any]) -> str:
 
 
 def markdown(card: dict[str, Any]) -> str:
-    """The scorecard as the Markdown tables docs/VALIDATION.md shows (a test keeps them equal)."""
+    """The scorecard as the Markdown tables docs/explanation/validation.md shows (a test keeps them equal)."""
     lines = [
         f"Power index: `{card['index']}`.",
         "",

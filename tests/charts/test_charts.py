@@ -405,13 +405,13 @@ def test_bloc_safety_says_so_when_no_state_comes_within_reach(ensemble_run: Any,
 def test_bloc_safety_noise_line_is_the_model_noise_on_each_flip() -> None:
     """The reference line is derived from the tables; it equals the noise scale the model weighs each flip by."""
     from powershift.analysis.experiments.ensemble import Results
-    from powershift.analysis.results.tables import history_tables
+    from powershift.analysis.results.tables import recording_tables
     from powershift.model import blocs
     from tests.conftest import run_world
 
     scenario = load_scenario("pakistan-instability", years=2)
     world, _ = run_world(scenario, worlds=3)
-    tables = history_tables(world)
+    tables = recording_tables(world)
     meta = manifest(Results(scenario, 7, 3, tables=tables), "parquet")
     scale = ensemble.flip_noise(meta, tables)
     assert scale is not None

@@ -1,4 +1,9 @@
-"""The command line end to end, as a user runs it: outputs, refusals and exit codes."""
+"""The command line end to end, as a user runs it: outputs, refusals and exit codes.
+
+The commands run in this process (``cli``: ``main(argv)`` with its output captured, answering like a
+finished subprocess); two tests start real processes, for what only they show: ``run.py`` and the
+``powershift`` console script as programs, and one whole ``run.py run`` from start to exit.
+"""
 
 from __future__ import annotations
 
@@ -10,6 +15,8 @@ from pathlib import Path
 
 import pandas as pd
 import pytest
+
+from tests.conftest import cli_at
 
 ROOT = Path(__file__).resolve().parents[2]
 RUN = ROOT / "run.py"
@@ -23,16 +30,30 @@ events:
   - {id: exercise, type: joint_exercise, actors: [PAK, RUS], every: 1}
 """
 
+cli = cli_at
+"""``cli(*args, cwd=folder)``: run.py in this process, started from ``folder``; returncode, stdout, stderr."""
 
-def cli(*args: str, cwd: Path) -> subprocess.CompletedProcess[str]:
+
+def run_py(*args: str, cwd: Path, program: Path | None = None) -> subprocess.CompletedProcess[str]:
+    """run.py (or ``program``, e.g. the console script) as a real process, for what only a process shows."""
     env = {**os.environ, "PYTHONPATH": str(ROOT)}
-    return subprocess.run(
-        [sys.executable, str(RUN), *args], cwd=cwd, env=env, capture_output=True, text=True, timeout=300
-    )
+    command = [str(program)] if program else [sys.executable, str(RUN)]
+    return subprocess.run([*command, *args], cwd=cwd, env=env, capture_output=True, text=True, timeout=300)
 
 
 def files_under(path: Path) -> list[Path]:
     return sorted(p for p in path.rglob("*"))
+
+
+def test_run_py_and_the_console_script_are_the_same_program(tmp_path: Path) -> None:
+    script = Path(sys.executable).with_name("powershift")
+    if not script.exists():
+        pytest.skip(f"the console script is not installed next to {sys.executable}")
+    shown = run_py("--help", cwd=tmp_path)
+    assert shown.returncode == 0, shown.stderr
+    assert shown.stdout.startswith("usage: run.py") and "landscape" in shown.stdout
+    installed = run_py("--help", cwd=tmp_path, program=script)
+    assert (installed.returncode, installed.stdout, installed.stderr) == (0, shown.stdout, shown.stderr)
 
 
 def test_list_shows_at_least_eleven_scenarios(tmp_path: Path) -> None:
@@ -45,7 +66,8 @@ def test_list_shows_at_least_eleven_scenarios(tmp_path: Path) -> None:
 
 
 def test_run_writes_the_output_contract(tmp_path: Path) -> None:
-    result = cli("run", "seed-2024", "--replicates", "3", "--years", "2", "--out", "out", cwd=tmp_path)
+    """A real process from start to exit: the whole folder, and no hidden staging folder left behind."""
+    result = run_py("run", "seed-2024", "--replicates", "3", "--years", "2", "--out", "out", cwd=tmp_path)
     assert result.returncode == 0, result.stderr
     out = tmp_path / "out"
     meta = json.loads((out / "manifest.json").read_text())

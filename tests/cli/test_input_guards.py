@@ -123,6 +123,7 @@ def test_merge_keys_may_be_overridden() -> None:
     assert data["use"] == {"x": 3, "y": 2}
 
 
+@pytest.mark.slow
 def test_loader_reads_every_shipped_yaml_file_as_safe_load_does() -> None:
     files = [p for folder in ("scenarios", "model/data", "docs") for p in sorted((ROOT / folder).rglob("*.yaml"))]
     assert len(files) > 10
@@ -140,11 +141,13 @@ def test_loader_stays_safe() -> None:
 # --- 2. nesting depth and control characters -----------------------------------------------
 
 
+@pytest.mark.slow(seconds=10)
 def test_deep_nesting_is_one_line_not_a_recursion_error(cwd: Path, capsys: pytest.CaptureFixture[str]) -> None:
     name = write(cwd, "deep.yaml", HEAD + "sources: " + "[" * 20_000 + "]" * 20_000 + "\n")
     refused(capsys, cwd, ["validate", name], "deep.yaml: line 5:", f"at most {MAX_DEPTH} levels")
 
 
+@pytest.mark.slow
 def test_deep_nesting_in_a_set_value(cwd: Path, capsys: pytest.CaptureFixture[str]) -> None:
     name = write(cwd, "s.yaml", SCENARIO)
     refused(capsys, cwd, ["run", name, "--set", "focus=" + "[" * 5000 + "]" * 5000], "--set: focus:", "nesting")

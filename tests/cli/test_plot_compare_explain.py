@@ -9,7 +9,8 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from tests.cli.test_cli import MINIMAL, cli, files_under
+from tests.cli.test_cli import MINIMAL, files_under
+from tests.conftest import cli_at as cli
 
 SCENARIO = MINIMAL + "  - {id: crude, type: energy_deal, supplier: RUS, buyer: PAK, at: 2024-07-01, volume_bn: 2}\n"
 
@@ -133,6 +134,7 @@ def test_explain_default_folder_is_new_inside_the_results(results: Path, tmp_pat
     (results / "explanations").rmdir()
 
 
+@pytest.mark.slow
 def test_compare_scenarios_pairs_replicates_and_writes_tables_and_charts(tmp_path: Path) -> None:
     (tmp_path / "a.yaml").write_text(SCENARIO.replace("  - {id: crude", "  # - {id: crude"))
     (tmp_path / "b.yaml").write_text(SCENARIO)
@@ -169,6 +171,7 @@ def final(out: Path, scenario: str, table: str, column: str, actor: str | None =
     return frame[frame.date == frame.date.max()].set_index("replicate")[column]
 
 
+@pytest.mark.slow
 def test_compare_shows_bloc_safety_and_the_index_with_paired_differences(tmp_path: Path) -> None:
     (tmp_path / "a.yaml").write_text(SCENARIO.replace("  - {id: crude", "  # - {id: crude"))
     (tmp_path / "b.yaml").write_text(SCENARIO)
@@ -217,6 +220,7 @@ def test_compare_folders_with_different_seeds_is_not_paired(results: Path, tmp_p
     assert "not paired" in (tmp_path / "cmp" / "end_state.md").read_text()
 
 
+@pytest.mark.slow
 def test_seed_2024_against_baseline_shows_the_russia_tilt_with_its_uncertainty(tmp_path: Path) -> None:
     done = cli("compare", "baseline", "seed-2024", "--years", "3", "--replicates", "6", "--out", "c", cwd=tmp_path)
     assert done.returncode == 0, done.stderr

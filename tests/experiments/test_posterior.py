@@ -25,8 +25,7 @@ from powershift.analysis.experiments.posterior import (
     world_values,
     write_posterior,
 )
-from powershift.analysis.results import folders as results_folder
-from powershift.analysis.results.folders import read_ensemble
+from powershift.analysis.results.readers import read_comparison, read_ensemble
 from powershift.model.files import InputError
 from powershift.model.scenario import load_scenario
 from tests.conftest import cli_in_process
@@ -61,7 +60,7 @@ def rehash(manifest: Path, **changes: Any) -> None:
 
 
 def read_comparison_tables(folder: Path) -> dict[str, pd.DataFrame]:
-    return results_folder.read_comparison(folder)[1]
+    return read_comparison(folder)[1]
 
 
 def band(tables: dict[str, pd.DataFrame]) -> pd.Series:
@@ -192,6 +191,7 @@ def test_posterior_and_no_posterior_exclude_each_other(tmp_path: Path, capsys: p
 # --- records: manifests and footnotes ------------------------------------------------------------
 
 
+@pytest.mark.slow(seconds=6)
 def test_manifest_and_chart_footnote_name_the_parameter_set(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     post = fixture_posterior(tmp_path)
     out = tmp_path / "run"
@@ -218,7 +218,7 @@ def test_manifest_and_chart_footnote_name_the_parameter_set(tmp_path: Path, caps
     status, text, err = cli(capsys, "compare", str(out), "seed-2024", "--no-posterior", "--out", str(compared))
     assert status == 0, err
     assert text.splitlines()[0] == "parameters: defaults (--no-posterior)"
-    meta, _ = results_folder.read_comparison(compared)
+    meta, _ = read_comparison(compared)
     assert [m["parameter_set"]["set"] for m in meta["members"]] == ["posterior", "defaults"]
     figure = family("comparison")["compare_end_state"][0](meta, read_comparison_tables(compared), ChartOptions())
     note = "Parameters: run posterior posterior-test (40 draws); seed-2024#2 defaults"  # labels: folder, then name
@@ -226,6 +226,7 @@ def test_manifest_and_chart_footnote_name_the_parameter_set(tmp_path: Path, caps
     style.close(figure)
 
 
+@pytest.mark.slow
 def test_compare_runs_scenarios_with_the_posterior(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     post = fixture_posterior(tmp_path)
     out = tmp_path / "cmp"
@@ -233,7 +234,7 @@ def test_compare_runs_scenarios_with_the_posterior(tmp_path: Path, capsys: pytes
     status, text, err = cli(capsys, *args, "--posterior", str(post.path))
     assert status == 0, err
     assert text.splitlines()[0].startswith("parameters: posterior posterior-test (40 draws)")
-    meta, _ = results_folder.read_comparison(out)
+    meta, _ = read_comparison(out)
     assert {m["parameter_set"]["name"] for m in meta["members"]} == {"posterior-test"}
     assert style.parameter_note(meta) == "Parameters: posterior posterior-test (40 draws)"
     for member in ("baseline", "seed-2024"):
@@ -371,6 +372,7 @@ def test_write_posterior_round_trips_exactly_and_never_overwrites(tmp_path: Path
     assert sorted(p.name for p in tmp_path.iterdir()) == ["posterior-test.csv", "posterior-test.yaml"]
 
 
+@pytest.mark.slow
 def test_explain_counterfactual_redraws_the_runs_posterior(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     """The paired runs without each event use the same draws as the results they explain: with a
     posterior they differ from the same explanation of a defaults run, and a changed posterior is refused."""

@@ -14,6 +14,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
+from powershift.analysis.cli.sweep import finish_sweep
 from powershift.analysis.experiments.design import SweepDesign, build_design, parse_param, point_count, sample_points
 from powershift.analysis.experiments.engine import Chunk, simulate
 from powershift.analysis.experiments.ensemble import run_ensemble
@@ -21,8 +22,8 @@ from powershift.analysis.experiments.sweep import read_manifest, read_runs, run_
 from powershift.model.files import InputError
 from powershift.model.scenario import load_scenario
 from powershift.model.world import World, world_seed
-from run import finish_sweep
-from tests.cli.test_cli import ROOT, cli, files_under
+from tests.cli.test_cli import ROOT, files_under
+from tests.conftest import cli_at as cli
 
 HEDGING = "actors.PAK.policy.hedging"
 THREAT = "mechanisms.threat.weight"
@@ -42,6 +43,7 @@ def design(**fields: object) -> SweepDesign:
     return build_design(base, "test")
 
 
+@pytest.mark.slow(seconds=7)
 def test_serial_pool_and_dask_give_identical_runs(tmp_path: Path) -> None:
     d = design(trajectories=True)
     serial = run_sweep(d, tmp_path / "serial", chunk=36, workers=1)
@@ -82,6 +84,7 @@ def test_ensembles_are_identical_in_process_and_on_a_pool() -> None:
         pd.testing.assert_frame_equal(pooled[name], table, check_exact=True)
 
 
+@pytest.mark.slow(seconds=12)
 def test_resume_after_sigkill_equals_an_uninterrupted_sweep(tmp_path: Path) -> None:
     args = ["sweep", "seed-2024", "--param", f"{HEDGING}=0:1", "--samples", "400", "--replicates", "5"]
     args += ["--years", "3", "--chunk", "40", "--workers", "1", "--quiet"]
@@ -200,7 +203,12 @@ def test_bad_param_text_is_refused() -> None:
         ([], "at least one --param"),
     ],
 )
-def test_cli_refuses_bad_sweeps_with_one_line_and_status_2(tmp_path: Path, args: list[str], message: str) -> None:
+def test_cli_refuses_bad_sweeps_with_one_line_and_status_2(
+    tmp_path: Path, args: list[str], message: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from powershift.analysis.experiments import engine
+
+    monkeypatch.setattr(engine, "DASK_CONNECT_SECONDS", 1)  # nothing listens on port 9: no need to wait 5 s
     result = cli("sweep", "seed-2024", "--years", "1", "--samples", "2", "--quiet", *args, cwd=tmp_path)
     assert result.returncode == 2, result.stderr
     assert message in result.stderr
@@ -220,6 +228,7 @@ def test_cli_refuses_an_existing_folder_and_a_changed_design(tmp_path: Path) -> 
     assert {p: p.stat().st_mtime_ns for p in files_under(tmp_path / "s")} == before
 
 
+@pytest.mark.slow
 def test_spec_file_and_flags(tmp_path: Path) -> None:
     spec = tmp_path / "sweep.yaml"
     spec.write_text(

@@ -93,6 +93,7 @@ def wait_for_workers(run: subprocess.Popen[bytes], out: Path, marker: str, count
     raise AssertionError(f"no busy workers after {STARTUP:.0f} s: {descendants(run.pid)}")
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize(
     ("extra", "marker", "count"),
     [

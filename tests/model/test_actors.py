@@ -61,6 +61,7 @@ def test_every_pair_has_trade_and_alignment(five):
     assert np.all(five.trade[off_diagonal] >= 0)
 
 
+@pytest.mark.slow(seconds=6)
 def test_synthetic_set_of_30_loads_and_runs(tmp_path):
     path = write_synthetic(30, tmp_path)
     loaded = load_actor_set(path)
@@ -72,7 +73,7 @@ def test_synthetic_set_of_30_loads_and_runs(tmp_path):
     world = World(scenario, [world_seed(3, r) for r in range(2)])
     for _ in range(3):
         world.step()
-    h = world.history
+    h = world.recording
     assert h.alignment.shape == (world.horizon + 1, 2, 30 * 29 // 2)
     for name, arr in history_arrays(h).items():
         assert np.all(np.isfinite(arr[: world.t + 1])), name

@@ -281,6 +281,7 @@ def safety_by_hand(sizes, p, sides, anchor, noise) -> tuple[np.ndarray, float]:
 TEMPERATURES = st.one_of(st.sampled_from([0.0, 1e-300, 1e-12, 1.0, 1e6, np.inf]), st.floats(0, 1e6))
 
 
+@pytest.mark.slow
 @settings(max_examples=200, deadline=None)
 @given(
     energies=hnp.arrays(

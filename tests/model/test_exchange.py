@@ -56,7 +56,7 @@ def without_walk_data(tmp_path: Path) -> str:
 
 def test_the_walk_widens_market_rate_gdp_shares_and_leaves_ppp_shares_alone():
     worlds = range(200)
-    calm, wild = (run_batch(walk(s), worlds).history for s in (0.5, 2.0))
+    calm, wild = (run_batch(walk(s), worlds).recording for s in (0.5, 2.0))
     mer_calm, mer_wild = spread(calm.actors["gdp_mer_share"][-1]), spread(wild.actors["gdp_mer_share"][-1])
     for i, code in enumerate(FIVE):
         assert mer_wild[i] > 1.5 * mer_calm[i], code  # every share moves with the currencies
@@ -88,12 +88,12 @@ def test_scale_zero_is_the_model_without_the_walk(tmp_path: Path):
         walk(1.0, years=3, noise=True, events=EVENTS, actor_set=without_walk_data(tmp_path)), replicates
     )
     on = run_batch(walk(1.0, years=3, noise=True, events=EVENTS), replicates)
-    a, b = history_arrays(off.history), history_arrays(no_data.history)
+    a, b = history_arrays(off.recording), history_arrays(no_data.recording)
     for name in a:
         assert np.array_equal(a[name], b[name]), name
     assert np.array_equal(off.gdp_mer, off.gdp) and not np.any(off.exchange_steps)
-    assert not np.array_equal(on.history.actors["gdp"], off.history.actors["gdp"])
-    ratio = off.history.actors["gdp_ppp"] / off.history.actors["gdp"]
+    assert not np.array_equal(on.recording.actors["gdp"], off.recording.actors["gdp"])
+    ratio = off.recording.actors["gdp_ppp"] / off.recording.actors["gdp"]
     np.testing.assert_allclose(ratio, np.broadcast_to(ratio[0], ratio.shape), rtol=1e-12)
 
 
@@ -118,12 +118,12 @@ def test_a_world_s_walk_does_not_depend_on_its_batch():
     chunks = [run_batch(scenario, c) for c in ([0, 1], [2, 3, 4], [5])]
     single = run_batch(scenario, [4])
     joined = {
-        name: np.concatenate([history_arrays(c.history)[name] for c in chunks], axis=1)
-        for name in history_arrays(batch.history)
+        name: np.concatenate([history_arrays(c.recording)[name] for c in chunks], axis=1)
+        for name in history_arrays(batch.recording)
     }
-    for name, values in history_arrays(batch.history).items():
+    for name, values in history_arrays(batch.recording).items():
         assert np.array_equal(values, joined[name]), name
-        assert np.array_equal(values[:, 4:5], history_arrays(single.history)[name]), name
+        assert np.array_equal(values[:, 4:5], history_arrays(single.recording)[name]), name
     assert np.array_equal(batch.exchange_steps[4:5], single.exchange_steps)
 
 
@@ -134,7 +134,7 @@ def test_per_world_scales_are_each_world_s_own():
     for r, scale in enumerate((0.0, 1.0, 3.0)):
         alone = run_batch(walk(scale, years=2), [r])
         assert np.array_equal(mixed.exchange_level[r], alone.exchange_level[0])
-        assert np.array_equal(mixed.history.actors["gdp"][:, r], alone.history.actors["gdp"][:, 0])
+        assert np.array_equal(mixed.recording.actors["gdp"][:, r], alone.recording.actors["gdp"][:, 0])
 
 
 def test_actor_data_outside_its_range_is_refused(tmp_path: Path):
@@ -165,7 +165,7 @@ def volatile_sets(tmp_path_factory):
 def test_shares_stay_finite_and_sum_to_one_at_extreme_scales(volatile_sets, n, scale, seed):
     scenario = make_scenario(noise=True, years=5, actor_set=volatile_sets[n])
     values = {"economy.exchange_uncertainty": np.array([scale, 10.0])}
-    h = run_batch(scenario, range(2), seed=seed, values=values).history
+    h = run_batch(scenario, range(2), seed=seed, values=values).recording
     for name, arr in history_arrays(h).items():
         assert np.all(np.isfinite(arr)), f"{name} holds NaN or inf"
     for series in ("power_share", "gdp_mer_share", "gdp_ppp_share"):

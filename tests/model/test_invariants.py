@@ -78,6 +78,7 @@ def setups(draw):
     return n, mechanisms, rate, events, seed
 
 
+@pytest.mark.slow(seconds=10)
 @SETTINGS
 @given(setup=setups())
 def test_state_stays_well_formed(actor_sets, setup):
@@ -97,7 +98,7 @@ def test_state_stays_well_formed(actor_sets, setup):
         assert np.all(np.abs(a) <= 1.0)
         assert np.array_equal(a, a.transpose(0, 2, 1))
         assert np.all(np.diagonal(a, axis1=1, axis2=2) == 0)
-    h = world.history
+    h = world.recording
 
     for name, values in history_arrays(h).items():
         assert np.all(np.isfinite(values)), f"{name} holds NaN or inf"
@@ -113,6 +114,7 @@ def test_state_stays_well_formed(actor_sets, setup):
     assert set(np.unique(h.actors["bloc"])) <= {0, 1}
 
 
+@pytest.mark.slow(seconds=10)
 @SETTINGS
 @given(
     n=st.integers(2, 8),

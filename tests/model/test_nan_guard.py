@@ -61,7 +61,7 @@ def test_a_state_that_overflows_stops_the_run_without_numpy_warnings() -> None:
 def test_a_finite_run_passes_the_guard() -> None:
     world = World(load_scenario(SCENARIO), [world_seed(0, r) for r in range(2)])
     world.run()
-    assert all(np.isfinite(v).all() for v in world.history.actors.values())
+    assert all(np.isfinite(v).all() for v in world.recording.actors.values())
 
 
 def test_the_command_line_prints_one_line_exits_2_and_writes_nothing(

@@ -7,7 +7,6 @@ from typing import Any
 import pytest
 import yaml
 
-from powershift.model.events import EVENT_TYPES
 from powershift.model.files import InputError
 from powershift.model.scenario import load_scenario, scenario_from_text
 from tests.conftest import scenario_dict
@@ -40,14 +39,6 @@ def test_minimal_scenario_is_valid():
     scenario = scenario_from_text(HEAD)
     assert scenario.steps == 20
     assert scenario.actors.codes == ["PAK", "RUS", "IND", "USA", "CHN"]
-
-
-@pytest.mark.parametrize("kind", sorted(EVENT_TYPES))
-def test_every_event_types_example_is_valid(kind):
-    example = EVENT_TYPES[kind].example()
-    assert example["type"] == kind
-    scenario = scenario_from_text(HEAD.replace("years: 5", "years: 8") + yaml.safe_dump({"events": [example]}))
-    assert scenario.events[0].kind == kind
 
 
 def test_malformed_yaml():

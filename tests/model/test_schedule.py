@@ -30,7 +30,7 @@ DT = 0.25
 
 
 def step_of(date: dt.date) -> int:
-    """Quarterly steps from START, as the world counts them (docs/EVENTS.md §1.2)."""
+    """Quarterly steps from START, as the world counts them (docs/reference/events.md §1.2)."""
     return math.floor((date - START).days / 365.25 * 4 + 1e-9)
 
 

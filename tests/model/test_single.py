@@ -18,11 +18,11 @@ def test_single_world_equals_the_same_world_of_a_batch() -> None:
         single.step()
     batch = World(load_scenario("seed-2024"), [world_seed(4, r) for r in range(5)])
     batch.run()
-    assert np.array_equal(single.history.alignment[:, 0], batch.history.alignment[:, 2])
-    assert np.array_equal(single.history.actors["power_share"][:, 0], batch.history.actors["power_share"][:, 2])
+    assert np.array_equal(single.recording.alignment[:, 0], batch.recording.alignment[:, 2])
+    assert np.array_equal(single.recording.actors["power_share"][:, 0], batch.recording.actors["power_share"][:, 2])
     frame = single.datacollector.get_model_vars_dataframe()
     assert len(frame) == single.horizon + 1
-    assert frame["polarity"].iloc[-1] == batch.history.metrics["polarity"][-1, 2]
+    assert frame["polarity"].iloc[-1] == batch.recording.metrics["polarity"][-1, 2]
 
 
 def test_batch_run_runs_one_model_per_combination() -> None:

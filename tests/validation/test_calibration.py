@@ -30,6 +30,7 @@ def synthetic() -> tuple[dict, object]:
     return draws, facts
 
 
+@pytest.mark.slow(seconds=60)  # the ABC-SMC fit of the synthetic fixture, about a minute
 def test_synthetic_truth_lies_inside_the_posteriors_95_percent_intervals(synthetic) -> None:
     draws, _ = synthetic
     for path, value in TRUTH.items():
@@ -37,6 +38,7 @@ def test_synthetic_truth_lies_inside_the_posteriors_95_percent_intervals(synthet
         assert low <= value <= high, (path, value, low, high)
 
 
+@pytest.mark.slow(seconds=60)
 def test_the_data_narrow_the_observation_noise(synthetic) -> None:
     """sigma is identified: its posterior interval is much narrower than its prior range."""
     draws, _ = synthetic
@@ -45,6 +47,7 @@ def test_the_data_narrow_the_observation_noise(synthetic) -> None:
     assert high - low < 0.5 * (prior_high - prior_low)
 
 
+@pytest.mark.slow(seconds=60)
 def test_the_fit_reports_its_run(synthetic) -> None:
     draws, facts = synthetic
     assert list(draws.columns) == list(calibration.PRIOR)
@@ -64,6 +67,7 @@ def test_the_calibration_window_ends_with_the_calibration_years() -> None:
     assert all(np.isfinite(v).all() for v in data.values())
 
 
+@pytest.mark.slow
 def test_the_same_seed_gives_the_same_posterior_on_one_core() -> None:
     scenario = calibration.calibration_scenario()
     data = calibration.observed_summaries(scenario)
@@ -73,6 +77,7 @@ def test_the_same_seed_gives_the_same_posterior_on_one_core() -> None:
     assert first.equals(second)
 
 
+@pytest.mark.slow
 def test_history_calibrate_writes_a_posterior_run_can_use(tmp_path, monkeypatch, capsys) -> None:
     """The documented command end to end (on a tiny budget): a new posterior, its manifest naming the
     command and the fit, refused over an existing one, and usable by run."""

@@ -14,7 +14,8 @@ from powershift.analysis.validation import replay as history
 from powershift.model.actors import load_actor_set
 from powershift.model.scenario import load_scenario
 from powershift.model.world import World, world_seed
-from tests.cli.test_cli import cli, files_under
+from tests.cli.test_cli import files_under
+from tests.conftest import cli_at as cli
 
 CODES = ["PAK", "RUS", "IND", "USA", "CHN"]
 
@@ -166,6 +167,7 @@ def scorecard(tmp_path_factory: pytest.TempPathFactory) -> tuple[dict, Path]:
     return json.loads(done.stdout), root / "replay"
 
 
+@pytest.mark.slow  # with the next: the scorecard fixture runs `run.py history`
 def test_history_json_has_the_scorecard_keys(scorecard: tuple[dict, Path]) -> None:
     card, _ = scorecard
     for key in (
@@ -191,6 +193,7 @@ def test_history_json_has_the_scorecard_keys(scorecard: tuple[dict, Path]) -> No
         assert {"brier_skill", "coverage_50", "coverage_90"} <= set(row)
 
 
+@pytest.mark.slow
 def test_history_out_keeps_the_replay_and_its_scorecard(scorecard: tuple[dict, Path]) -> None:
     card, out = scorecard
     assert json.loads((out / "scorecard.json").read_text()) == card
@@ -224,20 +227,20 @@ def test_calibrate_refuses_replicates_and_writes_nothing(tmp_path: Path) -> None
 
 
 def test_validation_document_shows_the_current_scorecard() -> None:
-    """docs/VALIDATION.md quotes the scorecard of `run.py history` (100 replicates, seed 0) exactly."""
+    """docs/explanation/validation.md quotes the scorecard of `run.py history` (100 replicates, seed 0) exactly."""
     from powershift.analysis.experiments.posterior import DEFAULT_POSTERIOR, read_posterior
 
-    text = (Path(__file__).resolve().parents[2] / "docs" / "VALIDATION.md").read_text()
+    text = (Path(__file__).resolve().parents[2] / "docs" / "explanation" / "validation.md").read_text()
     quoted = text.split("tests/test_history.py keeps it current -->\n", 1)[1].split("<!-- /scorecard -->", 1)[0]
     card = history.score(history.replay(read_posterior(DEFAULT_POSTERIOR), 100, 0))
     assert quoted == history.markdown(card)
 
 
 def test_validation_document_shows_the_current_robustness_table() -> None:
-    """docs/VALIDATION.md's robustness table is docs/experiments/history_variants.py's output."""
+    """docs/explanation/validation.md's robustness table is docs/experiments/history_variants.py's output."""
     from tests.conftest import ROOT, experiment
 
     module = experiment("history_variants")
-    text = (ROOT / "docs" / "VALIDATION.md").read_text()
+    text = (ROOT / "docs" / "explanation" / "validation.md").read_text()
     quoted = text.split("tests/test_history.py keeps it current -->\n")[2].split("<!-- /variants -->", 1)[0]
     assert quoted == module.table()

@@ -140,7 +140,8 @@ def test_frame_has_one_row_per_figure(record: YearlyRecord) -> None:
 
 def write(tmp_path: Path, data: dict[str, Any]) -> Path:
     path = tmp_path / "record.yaml"
-    path.write_text(yaml.safe_dump(data, sort_keys=False), encoding="utf-8")
+    dumper = getattr(yaml, "CSafeDumper", yaml.SafeDumper)  # libyaml's: the same text, four times faster
+    path.write_text(yaml.dump(data, Dumper=dumper, sort_keys=False), encoding="utf-8")
     return path
 
 
@@ -302,6 +303,7 @@ def test_trade_reading(record: YearlyRecord) -> None:
             assert record.has_dyad("trade_bn", dyad, year) or record.dyad_gap("trade_bn", dyad, year) is not None
 
 
+@pytest.mark.slow
 def test_a_bad_dyad_key_is_rejected_naming_it(tmp_path: Path, raw: dict[str, Any]) -> None:
     for bad in ["RUS-PAK", "PAK-FRA", "PAK_RUS", "PAK-PAK", "CHN-IND-PAK"]:
         data = copy.deepcopy(raw)
@@ -338,6 +340,7 @@ def test_bad_new_figures_are_rejected_naming_the_field(tmp_path: Path, raw: dict
     assert rejected(tmp_path, data).field == "dyads.CHN-RUS.exports_bn"
 
 
+@pytest.mark.slow(seconds=6)
 def test_unexplained_holes_in_new_fields_are_rejected(tmp_path: Path, raw: dict[str, Any]) -> None:
     data = copy.deepcopy(raw)
     del data["dyads"]["CHN-RUS"]["trade_bn"][2023]
