@@ -12,7 +12,9 @@ characters, each with its line number.
 
 from __future__ import annotations
 
+import copy
 import datetime as dt
+import functools
 import math
 import numbers
 from pathlib import Path
@@ -121,7 +123,16 @@ def read_mapping(path: str | Path) -> dict[str, Any]:
         text = path.read_text(encoding="utf-8")
     except UnicodeDecodeError:
         raise InputError(path, "(file)", "UTF-8 text") from None
-    return parse_mapping(text, path)
+    return copy.deepcopy(_parsed(text, str(path)))
+
+
+@functools.lru_cache(maxsize=64)
+def _parsed(text: str, source: str) -> dict[str, Any]:
+    """The parsed mapping of a file's text, kept for the next read of the same text: the pure-Python YAML
+    parser is the slowest step of loading a scenario, and every scenario re-reads its actor set. Keyed
+    by the text itself, so an edited file is parsed again; callers get a deep copy (``read_mapping``), so
+    nothing they change leaks into the cache; a text that fails to parse raises every time."""
+    return parse_mapping(text, Path(source))
 
 
 def parse_mapping(text: str, source: str | Path) -> dict[str, Any]:
