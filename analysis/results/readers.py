@@ -82,20 +82,21 @@ def read_ensemble(folder: Path) -> tuple[dict[str, Any], dict[str, pd.DataFrame]
 
 def read_comparison(folder: Path) -> tuple[dict[str, Any], dict[str, pd.DataFrame]]:
     """A folder written by ``run.py compare``: its manifest and series table, validated."""
-    folder = Path(folder)
-    meta = read_manifest(folder, "comparison")
-    path = table_files(folder, meta, ("series",), ".parquet")["series"]
-    series = read_table(path, SCHEMAS["series"], meta["rows"]["series"], "as manifest.json says")
-    return meta, {"series": series}
+    return read_single_table(folder, "comparison", "series")
 
 
 def read_explanation(folder: Path) -> tuple[dict[str, Any], dict[str, pd.DataFrame]]:
     """A folder written by ``run.py explain``: its manifest and parts table, validated."""
+    return read_single_table(folder, "explanation", "parts")
+
+
+def read_single_table(folder: Path, kind: str, name: str) -> tuple[dict[str, Any], dict[str, pd.DataFrame]]:
+    """A folder of one parquet table (a comparison's series, an explanation's parts): the manifest of
+    that kind, then the table it names, checked against its schema and row count."""
     folder = Path(folder)
-    meta = read_manifest(folder, "explanation")
-    path = table_files(folder, meta, ("parts",), ".parquet")["parts"]
-    parts = read_table(path, SCHEMAS["parts"], meta["rows"]["parts"], "as manifest.json says")
-    return meta, {"parts": parts}
+    meta = read_manifest(folder, kind)
+    path = table_files(folder, meta, (name,), ".parquet")[name]
+    return meta, {name: read_table(path, SCHEMAS[name], meta["rows"][name], "as manifest.json says")}
 
 
 READERS = {
