@@ -211,11 +211,13 @@ class World(mesa.Model):
         self.power_weights = {c: self.value(f"power.{c}") for c in ("gdp_mer", "gdp_ppp", "military")}
         self._init_actor_values()
         self.policy = {name: v.copy() for name, v in self.base_policy.items()}
-        friction = np.full((self.n, self.n), self.spec.mechanisms.ties.friction)
+        # the default friction is per world (a sweep or a posterior may vary it); a scenario's per-dyad
+        # frictions are fixed numbers that win over it
+        default = self.p["mechanisms.ties.friction"][:, None, None]
+        self.friction = np.broadcast_to(default, (self.worlds, self.n, self.n)).copy()
         for pair, v in self.spec.friction.items():
             a, b = (self.actor_set.index(c) for c in Dyad.parse(pair))
-            friction[a, b] = friction[b, a] = v
-        self.friction = np.broadcast_to(friction, (self.worlds, self.n, self.n)).copy()
+            self.friction[:, a, b] = self.friction[:, b, a] = v
 
     def _init_actor_values(self) -> None:
         """Each state's policies, growth forecast, trend growth, usual stability and exchange drift,
