@@ -2,7 +2,7 @@
 
 Each row is `run.py history`'s hindcast (100 worlds per origin, seed 0) with one change, pooled
 over the held-back years (the 2019 origin's 2020-2023 for shares, 2020-2024 for UN distance);
-docs/explanation/validation.md ("What was tried for the bands") quotes this table and tests/test_hindcast.py
+docs/explanation/validation.md ("What was tried for the bands") quotes this table and tests/validation/test_hindcast.py
 keeps it current. The variants say how much of the skill and of the coverage rests on one source
 of uncertainty; they are not candidates to choose from after seeing the held-back years.
 """

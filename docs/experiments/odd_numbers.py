@@ -300,7 +300,7 @@ def ride_along() -> None:
     """Section 5: membership probabilities against a Monte Carlo of the global minimum under the
     same noise (s.d. 0.2 per pair, 4000 draws), in two worlds with blocs {0, 2} and {1, 3}.
 
-    "tipping": the world of tests/test_blocs.py, actor 4 (the smallest) between the blocs (ties
+    "tipping": the world of tests/model/test_blocs.py, actor 4 (the smallest) between the blocs (ties
     w0 to 0, w1 to 1). "ride-along": actor 4 is the largest, and a tiny actor 5 is firmly with 0
     and 2 and indifferent to 4; the splits that move 4 with or without 5 are near duplicates.
     """

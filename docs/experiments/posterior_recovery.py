@@ -2,7 +2,7 @@
 
 Draws ``TRUTHS`` parameter sets from the prior, simulates the calibration years' UN-distance data
 from each (one world, as the record is one world), fits the posterior with the CI budget of
-tests/test_calibration.py, and counts how often each truth falls inside the posterior's central
+tests/validation/test_calibration.py, and counts how often each truth falls inside the posterior's central
 50 % and 90 % intervals. A calibrated posterior covers about 50 % and 90 %; a tempered (too wide)
 one covers more, an over-confident one less. docs/explanation/validation.md ("Does the posterior cover known
 truths?") quotes the printed table; it takes about half an hour on one core.

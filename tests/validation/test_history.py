@@ -231,7 +231,8 @@ def test_validation_document_shows_the_current_scorecard() -> None:
     from powershift.analysis.experiments.posterior import DEFAULT_POSTERIOR, read_posterior
 
     text = (Path(__file__).resolve().parents[2] / "docs" / "explanation" / "validation.md").read_text()
-    quoted = text.split("tests/test_history.py keeps it current -->\n", 1)[1].split("<!-- /scorecard -->", 1)[0]
+    marker = "tests/validation/test_history.py keeps it current -->\n"
+    quoted = text.split(marker, 1)[1].split("<!-- /scorecard -->", 1)[0]
     card = history.score(history.replay(read_posterior(DEFAULT_POSTERIOR), 100, 0))
     assert quoted == history.markdown(card)
 
@@ -242,5 +243,5 @@ def test_validation_document_shows_the_current_robustness_table() -> None:
 
     module = experiment("history_variants")
     text = (ROOT / "docs" / "explanation" / "validation.md").read_text()
-    quoted = text.split("tests/test_history.py keeps it current -->\n")[2].split("<!-- /variants -->", 1)[0]
+    quoted = text.split("tests/validation/test_history.py keeps it current -->\n")[2].split("<!-- /variants -->", 1)[0]
     assert quoted == module.table()
