@@ -10,7 +10,7 @@ import matplotlib
 
 matplotlib.use("Agg")
 import matplotlib.dates as mdates
-import matplotlib.pyplot as plt
+from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
 
 from powershift.analysis.experiments.posterior import describe
@@ -36,6 +36,7 @@ DPI = 150
 TITLE_INCHES = 0.1  # the title's distance from the top edge, the same on short and tall figures
 CHARS_PER_INCH = 11.5  # about how many characters of a 12-point title fit in an inch
 FOOTNOTE_POINTS = 7
+STYLE = {"font.size": 10, "axes.titlesize": 12, "axes.spines.top": False, "axes.spines.right": False}
 DATA_NOTE = "Data: IMF WEO, World Bank, SIPRI, UN WPP 2024, COW NMC v7.0, national trade figures (model/data)."
 
 
@@ -59,8 +60,12 @@ def share_label(meta: dict[str, Any], what: str = "Power share", unit: str = "%"
 
 
 def figure(width: float = 9.0, height: float = 5.0, **kwargs: Any) -> tuple[Figure, Any]:
-    plt.rcParams.update({"font.size": 10, "axes.titlesize": 12, "axes.spines.top": False, "axes.spines.right": False})
-    return plt.subplots(figsize=(width, height), **kwargs)
+    """A figure outside pyplot's global list of figures, so that charts can be drawn in several threads at
+    once (the explorer draws in the background while the page stays live)."""
+    with matplotlib.rc_context(STYLE):
+        fig = Figure(figsize=(width, height))
+        FigureCanvasAgg(fig)  # measures text for fit_width and tight layouts, as pyplot's Agg canvas did
+        return fig, fig.subplots(**kwargs)
 
 
 def subtitle(meta: dict[str, Any]) -> str:
@@ -174,4 +179,5 @@ def save(fig: Figure, path: Path) -> None:
 
 
 def close(fig: Figure) -> None:
-    plt.close(fig)
+    """Drop a figure's artists now, not at garbage collection: a sweep or a live page draws many."""
+    fig.clear()
