@@ -144,25 +144,28 @@ def events_table(
 ) -> pd.DataFrame:
     """One row per event firing, in a stable order; typed columns even when nothing fired, so that chunks
     with and without firings concatenate into one schema."""
-    firings = [
-        _frame(
-            {
-                "world": worlds_fired,
-                "replicate": replicate[worlds_fired],
-                "step": step,
-                "date": dates[step],
-                "event": world.events[k].id,
-                "type": world.events[k].kind,
-                "actors": ",".join(world.events[k].parties()),
-            },
-            {"hypothetical": np.full(len(worlds_fired), world.events[k].hypothetical)},
-            points,
-        )
-        for step, worlds_fired, k in world.recording.fired
-    ]
+    fired = world.recording.fired
+    counts = [len(worlds_fired) for _, worlds_fired, _ in fired]
+    steps = np.repeat(np.array([step for step, _, _ in fired], dtype=np.int64), counts)
+    kinds = np.repeat(np.array([k for _, _, k in fired], dtype=np.int64), counts)
+    worlds_fired = np.concatenate([np.asarray(w, dtype=np.int64) for _, w, _ in fired]) if fired else np.empty(0, int)
+    declared = world.events
+    firings = _frame(
+        {
+            "world": worlds_fired,
+            "replicate": replicate[worlds_fired],
+            "step": steps,
+            "date": dates[steps],
+            "event": np.array([e.id for e in declared], dtype=object)[kinds],
+            "type": np.array([e.kind for e in declared], dtype=object)[kinds],
+            "actors": np.array([",".join(e.parties()) for e in declared], dtype=object)[kinds],
+        },
+        {"hypothetical": np.array([e.hypothetical for e in declared], dtype=bool)[kinds]},
+        points,
+    )
     columns = ["replicate", "step", "date", "event", "type", "actors", "hypothetical"]
     columns = ["point"] * (points is not None) + columns
-    events = pd.concat(firings, ignore_index=True) if firings else pd.DataFrame(columns=columns)
+    events = firings if fired else pd.DataFrame(columns=columns)
     events = events.astype({"replicate": "int64", "step": "int64", "date": "datetime64[ns]", "hypothetical": bool})
     order = ["point"] * (points is not None) + ["replicate", "step", "event"]
     return events.sort_values(order, kind="stable").reset_index(drop=True)
