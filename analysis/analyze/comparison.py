@@ -129,10 +129,10 @@ def series(members: list[Member]) -> pd.DataFrame:
         raise InputError("run.py compare", "actors", "results with at least two states in common")
     dyads = focus_dyads(members, actors)
     frames = [member_series(m, actors, dyads) for m in members]
-    dates = set.intersection(*(set(f["date"]) for f in frames))
+    dates = set.intersection(*(set(f["date"].unique()) for f in frames))
     if not dates:
         raise InputError("run.py compare", "dates", "results that cover a common period")
-    outcomes = set.intersection(*(set(f["outcome"]) for f in frames))  # bloc safety: not in older folders
+    outcomes = set.intersection(*(set(f["outcome"].unique()) for f in frames))  # bloc safety: not in older folders
     table = pd.concat(frames, ignore_index=True)
     return table[table["date"].isin(dates) & table["outcome"].isin(outcomes)].reset_index(drop=True)
 
@@ -160,7 +160,7 @@ def member_series(member: Member, actors: list[str], dyads: list[str]) -> pd.Dat
 def differences(table: pd.DataFrame, paired: bool) -> pd.DataFrame:
     """Each later scenario minus the first, one row per world pair: replicate r with r when paired,
     else every world of one with every world of the other."""
-    order = list(dict.fromkeys(table["scenario"]))
+    order = list(table["scenario"].unique())
     reference = table[table["scenario"] == order[0]].drop(columns="scenario")
     keys = ["replicate", "date", "outcome"] if paired else ["date", "outcome"]
     rows = []
@@ -193,8 +193,8 @@ def end_state(table: pd.DataFrame, paired: bool, index: str = DEFAULT_INDEX) -> 
     change = change.merge(higher["share_higher"].mean(), on=["outcome", "scenario"])
     keep = ["outcome", "scenario", "difference", "difference_low", "difference_high", "share_higher"]
     out = level[["outcome", "scenario", "median", "low", "high"]].merge(change[keep], how="left")
-    out["outcome"] = pd.Categorical(out["outcome"], list(dict.fromkeys(table["outcome"])), ordered=True)
-    out["scenario"] = pd.Categorical(out["scenario"], list(dict.fromkeys(table["scenario"])), ordered=True)
+    out["outcome"] = pd.Categorical(out["outcome"], list(table["outcome"].unique()), ordered=True)
+    out["scenario"] = pd.Categorical(out["scenario"], list(table["scenario"].unique()), ordered=True)
     out = out.sort_values(["outcome", "scenario"]).astype({"outcome": str, "scenario": str}).reset_index(drop=True)
     out.insert(1, "unit", out["outcome"].map(lambda outcome: unit(outcome, index)))
     out.insert(0, "date", last["date"].iloc[0].date().isoformat())
@@ -236,7 +236,7 @@ def markdown(
     The header names the power index the shares are on (``indices``, by scenario, when they differ); ``anchors``,
     each scenario's largest power at the start, say which side its bloc 0 is.
     """
-    order = list(dict.fromkeys(table["scenario"]))
+    order = list(table["scenario"].unique())
     if index == MIXED and indices:
         on = "; ".join(f"{s}: {index_name(indices.get(s, DEFAULT_INDEX))}" for s in order)
         first = f"Outcome (power shares on — {on})"

@@ -108,7 +108,7 @@ def pairing(meta: dict[str, Any]) -> str:
 def compare_power_shares(meta: dict[str, Any], tables: Tables, options: ChartOptions) -> Figure:
     """Each state's power share in every scenario, and how much each scenario moves it."""
     table = tables["series"]
-    outcomes = [o for o in dict.fromkeys(table["outcome"]) if o.startswith("share_")]
+    outcomes = [o for o in table["outcome"].unique() if o.startswith("share_")]
     codes = [o.removeprefix("share_") for o in outcomes]
     colours = [style.actor_colour(c, codes) for c in codes]
     fig = outcome_panels(
@@ -121,7 +121,7 @@ def compare_power_shares(meta: dict[str, Any], tables: Tables, options: ChartOpt
 def compare_alignment(meta: dict[str, Any], tables: Tables, options: ChartOptions) -> Figure:
     """The focus dyads in every scenario, and how much each scenario moves them."""
     table = tables["series"]
-    outcomes = [o for o in dict.fromkeys(table["outcome"]) if o.startswith("alignment_")]
+    outcomes = [o for o in table["outcome"].unique() if o.startswith("alignment_")]
     fig = outcome_panels(
         meta, table, outcomes, [style.NEUTRAL] * len(outcomes), ("Alignment\n(−1 hostile … +1 allied)", "Difference")
     )
@@ -155,7 +155,7 @@ def compare_end_state(meta: dict[str, Any], tables: Tables, options: ChartOption
     scenarios = meta["scenarios"][1:]
     for ax, (prefix, label) in zip(axes[:, 0], groups, strict=True):
         rows = diff[diff["outcome"].str.startswith(prefix)]
-        names = list(dict.fromkeys(o for o in table["outcome"] if o.startswith(prefix)))
+        names = [o for o in table["outcome"].unique() if o.startswith(prefix)]
         for s, scenario in enumerate(scenarios):
             offset = (s - (len(scenarios) - 1) / 2) * 0.25
             at = rows[rows["scenario"] == scenario].set_index("outcome").loc[names]
