@@ -204,6 +204,19 @@ def explain(
     source, tables = read_results(folder)
     if "event_contributions" not in tables:
         raise InputError(folder, "event_contributions", "results written by powershift 0.2 or later (run it again)")
+    meta, parts = explanation(source, tables, dyad_text, start, end, folder)
+    if counterfactual:
+        dyad, begin, finish = Dyad.parse(meta["dyad"]), pd.Timestamp(meta["from"]), pd.Timestamp(meta["to"])
+        meta["counterfactual"] = True
+        parts = pd.concat([parts, without_each_event(source, dyad, begin, finish, workers)], ignore_index=True)
+    return meta, parts
+
+
+def explanation(
+    source: dict[str, Any], tables: dict[str, pd.DataFrame], dyad_text: str, start: Any, end: Any, folder: Path
+) -> tuple[dict[str, Any], pd.DataFrame]:
+    """The explanation's manifest and per-replicate parts for an ensemble's manifest and tables, wherever they
+    are held (a results folder, or the explorer's memory); ``folder`` is what messages and the manifest name."""
     dyad = parse_dyad(dyad_text, source["actors"], folder)
     begin, finish = period(tables["alignment"]["date"], start, end)
     parts = contributions(tables, dyad, begin, finish)
@@ -226,11 +239,7 @@ def explain(
         MECHANISM_LABELS.get(name, name) if kind == "mechanism" else types.get(name, "") if kind == "event" else ""
         for kind, name in zip(parts["kind"], parts["name"], strict=True)
     ]
-    parts = parts.assign(what=what)
-    if counterfactual:
-        meta["counterfactual"] = True
-        parts = pd.concat([parts, without_each_event(source, dyad, begin, finish, workers)], ignore_index=True)
-    return meta, parts
+    return meta, parts.assign(what=what)
 
 
 def without_each_event(
