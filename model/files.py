@@ -119,11 +119,18 @@ def read_mapping(path: str | Path) -> dict[str, Any]:
         raise InputError(path, "(file)", "an existing file")
     if path.stat().st_size > MAX_FILE_BYTES:
         raise InputError(path, "(file)", f"a file smaller than {MAX_FILE_BYTES} bytes")
+    return copy.deepcopy(_parsed(file_text(path.read_bytes(), path), str(path)))
+
+
+def file_text(data: bytes, source: str | Path) -> str:
+    """A file's bytes as text, refused as a file on disk would be (too large, not UTF-8): for files read from
+    disk and files a user hands the explorer alike."""
+    if len(data) > MAX_FILE_BYTES:
+        raise InputError(source, "(file)", f"a file smaller than {MAX_FILE_BYTES} bytes")
     try:
-        text = path.read_text(encoding="utf-8")
+        return data.decode("utf-8")
     except UnicodeDecodeError:
-        raise InputError(path, "(file)", "UTF-8 text") from None
-    return copy.deepcopy(_parsed(text, str(path)))
+        raise InputError(source, "(file)", "UTF-8 text") from None
 
 
 @functools.lru_cache(maxsize=64)

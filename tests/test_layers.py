@@ -8,7 +8,9 @@ The layers, lowest first (a module may import only from its own layer or a lower
 - ``analyze``: comparison, explanation, sensitivity, spread, landscape (frames in, frames out);
 - ``validation``: record, replay, hindcast, scores, calibration;
 - ``charts``: style, registry, one module per folder kind (frames in, Figure out);
-- ``cli``: the commands, the only layer that combines computing, drawing and writing.
+- ``cli``: the commands, which combine computing, drawing and writing;
+- ``explorer``: the page in the browser, on the same layers as the commands (``cli explore`` starts it by
+  module name, so the command line never imports Solara).
 """
 
 from __future__ import annotations
@@ -21,7 +23,7 @@ import pytest
 
 from tests.conftest import ROOT
 
-LAYERS = ("model", "results", "experiments", "analyze", "validation", "charts", "cli")
+LAYERS = ("model", "results", "experiments", "analyze", "validation", "charts", "cli", "explorer")
 ALLOWED_INNER = {
     # heavy optional dependencies, imported where used so that a plain run never loads them
 }

@@ -4,7 +4,7 @@ the parser assembled from them here, with :func:`main`.
 - :mod:`.options`: the option groups several commands share, and the checks of counts and seeds;
 - :mod:`.common`: the output folder (``--out`` reserved before any work) and the parameter set;
 - :mod:`.listing`, :mod:`.run`, :mod:`.sweep`, :mod:`.plot`, :mod:`.compare`, :mod:`.explain`,
-  :mod:`.history`, :mod:`.validate`, :mod:`.landscape`: each command's ``NAME``, ``HELP``,
+  :mod:`.history`, :mod:`.validate`, :mod:`.landscape`, :mod:`.explore`: each command's ``NAME``, ``HELP``,
   ``add_options(parser)`` and ``act(args)``; the order of :data:`COMMANDS` is the order ``--help``
   lists them in.
 
@@ -19,14 +19,25 @@ import os
 import sys
 from types import ModuleType
 
-from powershift.analysis.cli import compare, explain, history, landscape, listing, plot, run, sweep, validate
+from powershift.analysis.cli import (
+    compare,
+    explain,
+    explore,
+    history,
+    landscape,
+    listing,
+    plot,
+    run,
+    sweep,
+    validate,
+)
 from powershift.analysis.cli.options import check_options
 from powershift.analysis.results import locks
 from powershift.model.files import InputError
 
 PROG = "run.py"
 DESCRIPTION = "powershift command line: list, run and validate scenarios; search coalition landscapes."
-COMMANDS: tuple[ModuleType, ...] = (listing, run, sweep, plot, compare, explain, history, validate, landscape)
+COMMANDS: tuple[ModuleType, ...] = (listing, run, sweep, plot, compare, explain, history, validate, landscape, explore)
 
 
 class Parser(argparse.ArgumentParser):

@@ -1,0 +1,372 @@
+"""The explorer page: change a policy or an event and watch the balance of power move beside the baseline.
+
+Served by Solara (``powershift explore``, or ``solara run powershift.analysis.explorer.app``). Mesa's
+SolaraViz steps one model and draws its agents; this page runs an ensemble of worlds per change and
+draws bands, so it is plain Solara around the command line's own pieces: ``state`` turns the controls
+into the scenario file the command line would run, ``session`` runs it beside the cached paired
+baseline, ``views`` draws the command line's charts. Every rerun happens in a background thread
+(``solara.lab.use_task``), so the page stays live and shows progress; a bad input is shown as the
+command line's one-line message, never a stack trace.
+"""
+
+from __future__ import annotations
+
+import html
+import io
+import tempfile
+import time
+import zipfile
+from dataclasses import replace
+from pathlib import Path
+from typing import Any
+
+import solara
+import solara.lab
+
+from powershift.analysis.charts.registry import charts_for
+from powershift.analysis.experiments.posterior import describe
+from powershift.analysis.explorer import views
+from powershift.analysis.explorer.session import BaselineCache, Look, default_posterior, look
+from powershift.analysis.explorer.state import (
+    MAX_WORLDS,
+    Exploration,
+    build,
+    event_rows,
+    from_link,
+    policies,
+    scenario_yaml,
+    to_link,
+)
+from powershift.analysis.results.power_index import INDEX_NAMES
+from powershift.analysis.results.storage import write_results
+from powershift.model.actors import POLICY_BOUNDS, POLICY_NAMES
+from powershift.model.files import InputError, file_text
+from powershift.model.scenario import scenario_names
+
+SETTLE_SECONDS = 0.25  # a slider sends values while it is dragged: wait this long for the last before running
+POSTERIOR = default_posterior()
+BASELINES = BaselineCache()  # shared by every page of this server: a baseline does not depend on who asked
+
+TABLE_STYLE = """
+.explorer-table { border-collapse: collapse; font-size: 0.9em; margin-bottom: 12px; }
+.explorer-table th, .explorer-table td { padding: 3px 10px; text-align: right; border-bottom: 1px solid #ddd; }
+.explorer-table td:first-child, .explorer-table th:first-child { text-align: left; }
+"""
+
+state = solara.reactive(Exploration())
+choices = solara.reactive(views.Choices())
+tab = solara.reactive(0)
+progress = solara.reactive((0.0, ""))
+shown = solara.reactive(None)  # the last look that ran without error: the views keep showing it
+drawn = solara.reactive({})  # (view, choices) -> PNG of the shown look
+actor = solara.reactive("PAK")
+link_error = solara.reactive("")
+
+
+def message(exc: BaseException) -> str:
+    """What the page says about a failure: the command line's line for bad input, one plain line otherwise."""
+    if isinstance(exc, InputError):
+        return str(exc)
+    return f"The run failed ({type(exc).__name__}: {exc}). This is a bug; please report it with the link below."
+
+
+def compute(wanted: Exploration) -> Look | None:
+    """Run a state once the controls have settled; a state overtaken by a newer one returns None unrun."""
+    time.sleep(SETTLE_SECONDS)
+    if state.value != wanted:
+        return None
+    result = look(wanted, POSTERIOR, BASELINES, lambda done, what: progress.set((done, what)))
+    if state.value == wanted:
+        drawn.set({})
+        shown.set(result)
+    return result
+
+
+def draw(current: Look | None, order: list[str], picked: views.Choices) -> None:
+    """Draw the visible view first, then the others, so a tab opened next is already there."""
+    for name in order:
+        if current is None or shown.value is not current or choices.value != picked:
+            return
+        key = (name, picked)
+        if key not in drawn.value:
+            image = views.png(name, current, picked)
+            if shown.value is current:
+                drawn.set({**drawn.value, key: image})
+
+
+def results_zip(current: Look) -> bytes:
+    """The edited run as a results folder of the output contract (tables, manifest, charts), zipped."""
+    with tempfile.TemporaryDirectory() as tmp:
+        folder = Path(tmp) / current.state.label
+        write_results(current.results, folder, "parquet", charts_for("ensemble"))
+        buffer = io.BytesIO()
+        with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
+            for path in sorted(folder.rglob("*")):
+                if path.is_file():
+                    archive.write(path, path.relative_to(Path(tmp)).as_posix())
+        return buffer.getvalue()
+
+
+def load_file(info: Any) -> None:
+    """A scenario file dropped on the page becomes the source; a file that is not one is refused in the page."""
+    name = Path(str(info["name"])).stem or "uploaded"
+    try:
+        text = file_text(info["data"], f"{name}.yaml")
+    except InputError as exc:
+        link_error.set(str(exc))
+        return
+    link_error.set("")
+    state.set(Exploration(scenario=name, text=text, worlds=state.value.worlds, seed=state.value.seed))
+
+
+@solara.component
+def SourceControls(current: Exploration) -> None:
+    names = scenario_names()
+    solara.Select(
+        label="Scenario",
+        values=names if current.scenario in names else [current.scenario, *names],
+        value=current.scenario,
+        on_value=lambda name: state.set(Exploration(scenario=name, worlds=current.worlds, seed=current.seed)),
+    )
+    solara.FileDrop(label="…or drop a scenario file here", on_file=load_file, lazy=False)
+    solara.InputFloat(
+        label="Horizon (years)",
+        value=current.years if current.years is not None else source_years(current),
+        on_value=lambda v: state.set(replace(state.value, years=v)),
+    )
+    solara.InputInt(
+        label=f"Worlds (1 to {MAX_WORLDS:,})",
+        value=current.worlds,
+        on_value=lambda v: state.set(replace(state.value, worlds=v)),
+    )
+    solara.InputInt(label="Seed", value=current.seed, on_value=lambda v: state.set(replace(state.value, seed=v)))
+    solara.Select(
+        label="Power index",
+        values=list(INDEX_NAMES),
+        value=current.index or source_index(current),
+        on_value=lambda v: state.set(replace(state.value, index=v)),
+    )
+
+
+def source_years(current: Exploration) -> float:
+    try:
+        return float(build(current.baseline()).spec.years)
+    except InputError:
+        return 10.0
+
+
+def source_index(current: Exploration) -> str:
+    try:
+        return build(current.baseline()).spec.power.index
+    except InputError:
+        return "economic_military"
+
+
+@solara.component
+def PolicyControls(current: Exploration) -> None:
+    try:
+        values = policies(build(current.baseline()))
+    except InputError:
+        return
+    codes = list(values)
+    solara.HTML("h4", "Policies", style="margin: 12px 0 0 0")
+    code = actor.value if actor.value in codes else codes[0]
+    solara.Select(label="State", values=codes, value=code, on_value=actor.set)
+    for name in POLICY_NAMES:
+        low, high = POLICY_BOUNDS[name]
+        value = current.policy.get(code, {}).get(name, values[code][name])
+        with solara.Row(style={"align-items": "center", "gap": "4px"}):
+            solara.HTML("span", name.replace("_", " "), style="width: 10em; font-size: 0.85em")
+            solara.SliderFloat(
+                label="",
+                value=min(max(value, low), high),
+                min=low,
+                max=high,
+                step=0.05,
+                on_value=lambda v, n=name: state.set(state.value.with_policy(code, n, round(v, 4))),
+                thumb_label=False,
+            )
+            solara.InputFloat(
+                label="",
+                value=value,
+                on_value=lambda v, n=name: state.set(state.value.with_policy(code, n, v)),
+                style={"max-width": "4.5em"},
+                dense=True,
+                classes=[f"policy-{name}"],
+            )
+
+
+@solara.component
+def EventControls(current: Exploration) -> None:
+    try:
+        rows = event_rows(current)
+    except InputError:
+        return
+    solara.HTML("h4", f"Events ({len(rows)})", style="margin: 12px 0 0 0")
+    for row in rows:
+        with solara.Card(style={"padding": "4px 8px", "margin": "4px 0"}):
+            solara.Checkbox(
+                label=f"{row['id']} ({row['type']})",
+                value=row["on"],
+                on_value=lambda on, i=row["id"]: state.set(state.value.with_event(i, on=on)),
+                style="font-size: 0.85em",
+            )
+            if row["on"]:
+                solara.SliderFloat(
+                    label="magnitude",
+                    value=row["magnitude"],
+                    min=0.0,
+                    max=1.0,
+                    step=0.05,
+                    on_value=lambda v, i=row["id"]: state.set(state.value.with_event(i, magnitude=round(v, 4))),
+                )
+                if row["date_field"]:
+                    solara.InputText(
+                        label=f"{row['date_field']} (YYYY-MM-DD)",
+                        value=row["date"] or "",
+                        on_value=lambda v, i=row["id"]: state.set(state.value.with_event(i, date=v.strip() or None)),
+                        dense=True,
+                    )
+
+
+@solara.component
+def Status(task: Any, current: Look | None) -> None:
+    if task.pending:
+        done, what = progress.value
+        solara.ProgressLinear(max(done, 1.0))
+        solara.Text(f"Running: {what}…", style={"color": "#555"})
+    elif task.error:
+        solara.Error(message(task.exception), classes=["explorer-error"])
+        if current is not None:
+            solara.Text("The views still show the last valid state.", style={"color": "#555"})
+    if link_error.value:
+        solara.Error(link_error.value, classes=["explorer-error"])
+    if current is not None and not task.pending:
+        parameters = describe(current.meta.get("parameter_set"))
+        solara.Text(
+            f"{current.state.label}: {current.state.worlds} worlds, seed {current.state.seed}, "
+            f"paired with {current.baseline.scenario.name} · parameters: {parameters} · {current.seconds:.1f} s",
+            classes=["explorer-status"],
+            style={"color": "#333"},
+        )
+
+
+@solara.component
+def DifferenceTable(current: Look) -> None:
+    solara.HTML("div", difference_table(current), classes=["explorer-difference"])
+
+
+def difference_table(current: Look) -> str:
+    """The end-of-run power shares of both, and their paired difference with its 90 % interval, as an HTML
+    table (the numbers of ``powershift compare``'s end_state.csv for the same two scenarios)."""
+    ends = current.ends[current.ends["outcome"].str.startswith("share_")]
+    base = ends[ends["scenario"] == current.comparison["scenarios"][0]].set_index("outcome")
+    edited = ends[ends["difference"].notna()]
+    cells = "".join(
+        f"<tr data-state='{r.outcome.removeprefix('share_')}'><td>{r.outcome.removeprefix('share_')}</td>"
+        f"<td>{base.loc[r.outcome, 'median']:.3f}</td><td>{r.median:.3f}</td>"
+        f"<td class='difference'>{r.difference:+.3f}</td>"
+        f"<td>{r.difference_low:+.3f} … {r.difference_high:+.3f}</td><td>{r.share_higher:.0%}</td></tr>"
+        for r in edited.itertuples()
+    )
+    head = (
+        "<tr><th>State</th><th>Baseline (%)</th><th>Edited (%)</th><th>Paired difference (pp)</th>"
+        "<th>90 % interval</th><th>Worlds higher</th></tr>"
+    )
+    return (
+        f"<p>Power shares on {html.escape(str(ends['date'].iloc[0]))}: medians over worlds; the difference is "
+        "taken world by world against the baseline.</p>"
+        f"<table class='explorer-table'>{head}{cells}</table>"
+    )
+
+
+@solara.component
+def ViewPicks(name: str, current: Look) -> None:
+    picked = choices.value
+    if name == "network":
+        dates = views.dates(current)
+        solara.Select(
+            label="Date",
+            values=dates,
+            value=picked.date if picked.date in dates else dates[-1],
+            on_value=lambda d: choices.set(replace(choices.value, date=d)),
+        )
+    if name == "waterfall":
+        pairs = views.dyads(current)
+        solara.Select(
+            label="Dyad",
+            values=pairs,
+            value=picked.dyad if picked.dyad in pairs else pairs[0],
+            on_value=lambda d: choices.set(replace(choices.value, dyad=d)),
+        )
+
+
+@solara.component
+def Views(current: Look | None) -> None:
+    names = list(views.VIEWS)
+    visible = names[tab.value]
+    order = [visible, *[n for n in names if n != visible]]
+    solara.lab.use_task(lambda: draw(current, order, choices.value), dependencies=[id(current), visible, choices.value])
+    with solara.lab.Tabs(value=tab, lazy=True):
+        for name in names:
+            with solara.lab.Tab(views.VIEWS[name][0]):
+                if current is None:
+                    solara.Text("Running the first ensemble…")
+                    continue
+                ViewPicks(name, current)
+                image = drawn.value.get((name, choices.value))
+                if image is None:
+                    solara.ProgressLinear(True)
+                    solara.Text("Drawing…")
+                else:
+                    solara.Image(image, width="100%", classes=[f"view-{name}"])
+                if name == "difference":
+                    DifferenceTable(current)
+
+
+@solara.component
+def Keep(current: Exploration, result: Look | None) -> None:
+    router = solara.use_router()
+    link = f"{router.path or '/'}?{to_link(current)}"
+    with solara.Row(style={"flex-wrap": "wrap", "gap": "8px"}):
+        solara.FileDownload(
+            lambda: scenario_yaml(current), filename=f"{current.label}.yaml", label="Download scenario (YAML)"
+        )
+        if result is not None:
+            solara.FileDownload(
+                lambda: results_zip(result), filename=f"{result.state.label}.zip", label="Download results (zip)"
+            )
+    solara.HTML(
+        "p",
+        f"<a href='{html.escape(link)}'>Link to this state</a>: copy it to come back to exactly this page.",
+        classes=["explorer-link"],
+    )
+
+
+@solara.component
+def Page() -> None:
+    router = solara.use_router()
+
+    def restore() -> None:
+        try:
+            state.set(from_link(router.search or ""))
+        except InputError as exc:
+            link_error.set(str(exc))
+
+    solara.use_effect(restore, [])
+    current = state.value
+    task = solara.lab.use_task(lambda: compute(current), dependencies=[current.key()], raise_error=False)
+    solara.Title("powershift explorer")
+    with solara.Sidebar():
+        SourceControls(current)
+        PolicyControls(current)
+        EventControls(current)
+    solara.Style(TABLE_STYLE)
+    solara.HTML(
+        "p",
+        "Change a policy or an event: the edited scenario reruns in the background and every view compares it, "
+        "world by world, with the unedited baseline (same seed and worlds).",
+    )
+    Status(task, shown.value)
+    Views(shown.value)
+    Keep(current, shown.value)
