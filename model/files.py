@@ -51,7 +51,11 @@ class Refused(yaml.MarkedYAMLError):
 
 
 class GuardedLoader(yaml.SafeLoader):
-    """``yaml.SafeLoader`` that refuses duplicate keys and nesting deeper than MAX_DEPTH.
+    """``yaml.SafeLoader`` that refuses duplicate keys, boolean keys and nesting deeper than MAX_DEPTH.
+
+    A boolean key is almost always a word YAML 1.1 turned into one (``on:``, ``yes:``): no field of any
+    file is a boolean, and the schema's own message for it ("[key]: Input should be a valid string")
+    would not say why.
 
     Only the composer (to count depth before it recurses) and ``construct_mapping`` (to see each
     mapping's keys before they collapse into a dict) are extended; every constructor is
@@ -79,6 +83,12 @@ class GuardedLoader(yaml.SafeLoader):
                 if key_node.tag == MERGE_TAG:  # "<<: *base" then explicit keys: overriding is the point
                     continue
                 key = self.construct_object(key_node, deep=deep)
+                if isinstance(key, bool):  # YAML 1.1: unquoted on/off/yes/no/true/false are booleans
+                    raise Refused(
+                        problem=f"a key {key_node.value!r} that YAML reads as {plain(key)}; write it in quotes "
+                        f"('{key_node.value}':) if it is a name, or use the field the schema names",
+                        problem_mark=key_node.start_mark,
+                    )
                 try:
                     line = first.get(key)
                 except TypeError:  # an unhashable key: SafeLoader reports it

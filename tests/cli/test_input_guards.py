@@ -70,7 +70,22 @@ def write(folder: Path, name: str, text: str) -> str:
     return name
 
 
-# --- 1. duplicate keys ---------------------------------------------------------------------
+# --- 1. duplicate keys, and keys YAML reads as booleans --------------------------------------
+
+
+@pytest.mark.parametrize("word", ["on", "off", "yes", "no", "true", "Off", "YES"])
+def test_a_key_yaml_reads_as_a_boolean_is_named_in_one_line(cwd: Path, capsys, word: str) -> None:
+    """`on:` in an event is the boolean true to YAML 1.1; the schema alone would say "[key]: a valid string"."""
+    name = write(cwd, "s.yaml", SCENARIO + f"    {word}: 1\n")
+    for command in ("validate", "run"):
+        line = refused(capsys, cwd, [command, name], f"s.yaml: line 11: a key '{word}' that YAML reads as")
+        assert f"write it in quotes ('{word}':)" in line
+
+
+def test_a_quoted_yes_is_an_ordinary_key(cwd: Path, capsys) -> None:
+    """Quoted, the same word is a string key: the schema then names the unknown field as usual."""
+    name = write(cwd, "s.yaml", SCENARIO + "    'on': 1\n")
+    refused(capsys, cwd, ["validate", name], "s.yaml: events.")
 
 
 def test_duplicate_event_key_names_its_line(cwd: Path, capsys: pytest.CaptureFixture[str]) -> None:
