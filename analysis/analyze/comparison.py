@@ -75,7 +75,7 @@ def gather(
     quiet: bool = True,
     posterior: Any = None,
 ) -> list[Member]:
-    """Read each results folder and run each scenario name (all scenarios with one seed and replicate count,
+    """Read each results folder and run each scenario, named or a file (all with one seed and replicate count,
     and with ``posterior``'s draws if given: replicate r of each takes the same draw)."""
     if len(items) < 2:
         raise InputError("run.py compare", "A B", "at least two results folders or scenario names")
@@ -86,8 +86,10 @@ def gather(
         if path.is_dir():
             meta, tables = read_results(path)
             members.append(Member(meta["scenario"], meta, tables))
-        elif "/" in item or path.suffix not in (".yaml", ".yml", ""):
-            raise InputError(item, "(folder)", "an existing results folder or a scenario name (see 'run.py list')")
+        elif not path.is_file() and ("/" in item or path.suffix not in (".yaml", ".yml", "")):
+            raise InputError(
+                item, "(folder)", "an existing results folder, a scenario file or a scenario name (see 'run.py list')"
+            )
         else:
             scenario = load_scenario(item, years=years)
             results = run_ensemble(scenario, replicates, seed, workers=workers, quiet=quiet, posterior=posterior)

@@ -2,9 +2,10 @@
 
 The page is started by module name in a Solara server that replaces this process, so the command
 line never imports Solara: ``powershift explore`` is ``solara run powershift.analysis.explorer.app``
-on loopback, in production mode, without Solara's usage reports or version check (a failure in the page then shows its one-line message, not a
-traceback). Solara fetches its page scripts from a public CDN unless ``solara-assets`` of the same
-version is installed; without it the page stays blank offline, so the versions are checked first.
+on loopback, in production mode (a failure in the page then shows its one-line message, not a
+traceback), without Solara's usage reports or its version check. Solara fetches its page scripts
+from a public CDN unless ``solara-assets`` of the same version is installed; without it the page
+stays blank offline, so the versions are checked first.
 """
 
 from __future__ import annotations

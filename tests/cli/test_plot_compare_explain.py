@@ -10,6 +10,7 @@ import pandas as pd
 import pytest
 
 from tests.cli.test_cli import MINIMAL, files_under
+from tests.conftest import ROOT
 from tests.conftest import cli_at as cli
 
 SCENARIO = MINIMAL + "  - {id: crude, type: energy_deal, supplier: RUS, buyer: PAK, at: 2024-07-01, volume_bn: 2}\n"
@@ -74,7 +75,7 @@ def test_plot_never_replaces_a_chart_unless_asked(results: Path, tmp_path: Path)
         (["explain", "missing", "--dyad", "PAK-RUS"], ["missing: RESULTS: an existing results folder"]),
         (
             ["compare", "missing/folder", "baseline"],
-            ["missing/folder", "an existing results folder or a scenario name"],
+            ["missing/folder", "an existing results folder, a scenario file or a scenario name"],
         ),
         (["compare", "baseline"], ["at least two"]),
         (["compare", "no-such-scenario", "baseline"], ["no-such-scenario"]),
@@ -88,6 +89,18 @@ def test_bad_input_gets_one_line_exit_2_and_writes_nothing(
     refused(cli(*args, cwd=tmp_path), *fragments)
     assert files_under(results) == before
     assert files_under(tmp_path) == []
+
+
+def test_compare_runs_a_scenario_file_given_by_its_path(tmp_path: Path) -> None:
+    """`run` takes a file anywhere; so does `compare`, without running it first."""
+    (tmp_path / "mine").mkdir()
+    (tmp_path / "mine" / "my.yaml").write_text((ROOT / "scenarios" / "baseline.yaml").read_text())
+    args = ["--replicates", "2", "--years", "1", "--no-charts"]
+    done = cli("compare", "baseline", "mine/my.yaml", *args, "--out", "cmp", cwd=tmp_path)
+    assert done.returncode == 0, done.stderr
+    table = pd.read_csv(tmp_path / "cmp" / "end_state.csv")
+    assert set(table["scenario"]) == {"baseline", "my"}
+    assert (table.loc[table["scenario"] == "my", "difference"].abs() < 1e-12).all()  # the same file: no effect
 
 
 def test_explain_names_the_events_and_mechanisms_and_adds_up(results: Path, tmp_path: Path) -> None:
