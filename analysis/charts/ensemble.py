@@ -431,7 +431,8 @@ def network(meta: dict[str, Any], tables: Tables, options: ChartOptions) -> Figu
     dates = snapshot_dates(align["date"], options.dates)
     angle = np.pi / 2 - 2 * np.pi * np.arange(len(codes)) / len(codes)
     pos = {c: (np.cos(a), np.sin(a)) for c, a in zip(codes, angle, strict=True)}
-    fig, axes = style.figure(5.2 * len(dates), 6.3, ncols=len(dates), squeeze=False)
+    # one date still gets the width of two: the title, footnote and legend need it
+    fig, axes = style.figure(max(5.2 * len(dates), 10.4), 6.3, ncols=len(dates), squeeze=False)
     index = index_name(power_index(meta))
     for ax, date in zip(axes[0], dates, strict=True):
         ties = align[align.date == date].groupby(["actor_a", "actor_b"], as_index=False)["alignment"].median()

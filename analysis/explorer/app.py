@@ -25,7 +25,7 @@ import solara.lab
 
 from powershift.analysis.charts.registry import charts_for
 from powershift.analysis.experiments.posterior import describe
-from powershift.analysis.explorer import views
+from powershift.analysis.explorer import drawing, views
 from powershift.analysis.explorer.session import BaselineCache, Look, default_posterior, look
 from powershift.analysis.explorer.state import (
     MAX_WORLDS,
@@ -46,11 +46,13 @@ from powershift.model.scenario import scenario_names
 SETTLE_SECONDS = 0.25  # a slider sends values while it is dragged: wait this long for the last before running
 POSTERIOR = default_posterior()
 BASELINES = BaselineCache()  # shared by every page of this server: a baseline does not depend on who asked
+drawing.warm_up()
 
 TABLE_STYLE = """
 .explorer-table { border-collapse: collapse; font-size: 0.9em; margin-bottom: 12px; }
 .explorer-table th, .explorer-table td { padding: 3px 10px; text-align: right; border-bottom: 1px solid #ddd; }
 .explorer-table td:first-child, .explorer-table th:first-child { text-align: left; }
+.explorer-view { max-width: 100%; height: auto; }
 """
 
 state = solara.reactive(Exploration())
@@ -60,7 +62,7 @@ progress = solara.reactive((0.0, ""))
 shown = solara.reactive(None)  # the last look that ran without error: the views keep showing it
 drawn = solara.reactive({})  # (view, choices) -> PNG of the shown look
 actor = solara.reactive("PAK")
-link_error = solara.reactive("")
+refusal = solara.reactive(("", ""))  # (state key, message) of a file or link refused while that state was shown
 
 
 def message(exc: BaseException) -> str:
@@ -83,15 +85,16 @@ def compute(wanted: Exploration) -> Look | None:
 
 
 def draw(current: Look | None, order: list[str], picked: views.Choices) -> None:
-    """Draw the visible view first, then the others, so a tab opened next is already there."""
-    for name in order:
-        if current is None or shown.value is not current or choices.value != picked:
-            return
-        key = (name, picked)
-        if key not in drawn.value:
-            image = views.png(name, current, picked)
-            if shown.value is current:
-                drawn.set({**drawn.value, key: image})
+    """Draw the views not drawn yet, the visible one first (``drawing.draw`` shares them between both cores)."""
+    missing = [name for name in order if (name, picked) not in drawn.value]
+    if current is None or not missing:
+        return
+
+    def deliver(name: str, image: bytes) -> None:
+        if shown.value is current:
+            drawn.set({**drawn.value, (name, picked): image})
+
+    drawing.draw(current, missing, picked, deliver, lambda: shown.value is current and choices.value == picked)
 
 
 def results_zip(current: Look) -> bytes:
@@ -107,15 +110,19 @@ def results_zip(current: Look) -> bytes:
         return buffer.getvalue()
 
 
+def refuse(exc: InputError) -> None:
+    """Show a refused file or link until the state changes (the refusal is about the state it was given on)."""
+    refusal.set((state.value.key(), str(exc)))
+
+
 def load_file(info: Any) -> None:
     """A scenario file dropped on the page becomes the source; a file that is not one is refused in the page."""
     name = Path(str(info["name"])).stem or "uploaded"
     try:
         text = file_text(info["data"], f"{name}.yaml")
     except InputError as exc:
-        link_error.set(str(exc))
+        refuse(exc)
         return
-    link_error.set("")
     state.set(Exploration(scenario=name, text=text, worlds=state.value.worlds, seed=state.value.seed))
 
 
@@ -130,9 +137,10 @@ def SourceControls(current: Exploration) -> None:
     )
     solara.FileDrop(label="…or drop a scenario file here", on_file=load_file, lazy=False)
     solara.InputFloat(
+        optional=True,
         label="Horizon (years)",
         value=current.years if current.years is not None else source_years(current),
-        on_value=lambda v: state.set(replace(state.value, years=v)),
+        on_value=lambda v: state.set(replace(state.value, years=v)) if v is not None else None,
     )
     solara.InputInt(
         label=f"Worlds (1 to {MAX_WORLDS:,})",
@@ -148,11 +156,12 @@ def SourceControls(current: Exploration) -> None:
     )
 
 
-def source_years(current: Exploration) -> float:
+def source_years(current: Exploration) -> float | None:
+    """The source file's horizon, or nothing while the file is refused (the error says why)."""
     try:
         return float(build(current.baseline()).spec.years)
     except InputError:
-        return 10.0
+        return None
 
 
 def source_index(current: Exploration) -> str:
@@ -204,29 +213,38 @@ def EventControls(current: Exploration) -> None:
         return
     solara.HTML("h4", f"Events ({len(rows)})", style="margin: 12px 0 0 0")
     for row in rows:
-        with solara.Card(style={"padding": "4px 8px", "margin": "4px 0"}):
+        with solara.Column(gap="0px", style={"border-bottom": "1px solid #e0e0e0", "padding": "2px 0"}):
             solara.Checkbox(
                 label=f"{row['id']} ({row['type']})",
                 value=row["on"],
                 on_value=lambda on, i=row["id"]: state.set(state.value.with_event(i, on=on)),
-                style="font-size: 0.85em",
+                style="font-size: 0.85em; margin: 0",
             )
             if row["on"]:
-                solara.SliderFloat(
-                    label="magnitude",
-                    value=row["magnitude"],
-                    min=0.0,
-                    max=1.0,
-                    step=0.05,
-                    on_value=lambda v, i=row["id"]: state.set(state.value.with_event(i, magnitude=round(v, 4))),
-                )
-                if row["date_field"]:
-                    solara.InputText(
-                        label=f"{row['date_field']} (YYYY-MM-DD)",
-                        value=row["date"] or "",
-                        on_value=lambda v, i=row["id"]: state.set(state.value.with_event(i, date=v.strip() or None)),
-                        dense=True,
-                    )
+                EventSettings(row)
+
+
+@solara.component
+def EventSettings(row: dict[str, Any]) -> None:
+    """Magnitude (a slider from 0 to 1, as the schema bounds it) and, for a dated event, its date."""
+    with solara.Row(style={"align-items": "center", "gap": "4px", "margin-left": "32px"}):
+        solara.HTML("span", "magnitude", style="font-size: 0.8em; color: #555")
+        solara.SliderFloat(
+            label="",
+            value=row["magnitude"],
+            min=0.0,
+            max=1.0,
+            step=0.05,
+            on_value=lambda v: state.set(state.value.with_event(row["id"], magnitude=round(v, 4))),
+        )
+        if row["date_field"]:
+            solara.InputText(
+                label=row["date_field"],
+                value=row["date"] or "",
+                on_value=lambda v: state.set(state.value.with_event(row["id"], date=v.strip() or None)),
+                dense=True,
+                style={"max-width": "7.5em"},
+            )
 
 
 @solara.component
@@ -239,8 +257,9 @@ def Status(task: Any, current: Look | None) -> None:
         solara.Error(message(task.exception), classes=["explorer-error"])
         if current is not None:
             solara.Text("The views still show the last valid state.", style={"color": "#555"})
-    if link_error.value:
-        solara.Error(link_error.value, classes=["explorer-error"])
+    key, said = refusal.value
+    if said and key == state.value.key():
+        solara.Error(said, classes=["explorer-error"])
     if current is not None and not task.pending:
         parameters = describe(current.meta.get("parameter_set"))
         solara.Text(
@@ -257,27 +276,34 @@ def DifferenceTable(current: Look) -> None:
 
 
 def difference_table(current: Look) -> str:
-    """The end-of-run power shares of both, and their paired difference with its 90 % interval, as an HTML
-    table (the numbers of ``powershift compare``'s end_state.csv for the same two scenarios)."""
-    ends = current.ends[current.ends["outcome"].str.startswith("share_")]
+    """The end-of-run power shares and focus-dyad alignments of both, and their paired differences with 90 %
+    intervals, as HTML tables: the rows of ``powershift compare``'s end_state.csv for the same two scenarios."""
+    ends = current.ends
+    date = html.escape(str(ends["date"].iloc[0]))
+    return (
+        f"<p>At the end of the run ({date}): medians over worlds; each difference is taken world by world "
+        "against the baseline, then summarised.</p>"
+        + end_rows(current, "share_", "State", "%", "pp", ".3f")
+        + end_rows(current, "alignment_", "Dyad", "−1 … +1", "", ".3f")
+    )
+
+
+def end_rows(current: Look, prefix: str, what: str, unit: str, change: str, fmt: str) -> str:
+    ends = current.ends[current.ends["outcome"].str.startswith(prefix)]
     base = ends[ends["scenario"] == current.comparison["scenarios"][0]].set_index("outcome")
     edited = ends[ends["difference"].notna()]
     cells = "".join(
-        f"<tr data-state='{r.outcome.removeprefix('share_')}'><td>{r.outcome.removeprefix('share_')}</td>"
-        f"<td>{base.loc[r.outcome, 'median']:.3f}</td><td>{r.median:.3f}</td>"
-        f"<td class='difference'>{r.difference:+.3f}</td>"
-        f"<td>{r.difference_low:+.3f} … {r.difference_high:+.3f}</td><td>{r.share_higher:.0%}</td></tr>"
+        f"<tr data-{what.lower()}='{r.outcome.removeprefix(prefix)}'><td>{r.outcome.removeprefix(prefix)}</td>"
+        f"<td>{base.loc[r.outcome, 'median']:{fmt}}</td><td>{r.median:{fmt}}</td>"
+        f"<td class='difference'>{r.difference:+{fmt}}</td>"
+        f"<td>{r.difference_low:+{fmt}} … {r.difference_high:+{fmt}}</td><td>{r.share_higher:.0%}</td></tr>"
         for r in edited.itertuples()
     )
     head = (
-        "<tr><th>State</th><th>Baseline (%)</th><th>Edited (%)</th><th>Paired difference (pp)</th>"
-        "<th>90 % interval</th><th>Worlds higher</th></tr>"
+        f"<tr><th>{what}</th><th>Baseline ({unit})</th><th>Edited ({unit})</th>"
+        f"<th>Paired difference{f' ({change})' if change else ''}</th><th>90 % interval</th><th>Worlds higher</th></tr>"
     )
-    return (
-        f"<p>Power shares on {html.escape(str(ends['date'].iloc[0]))}: medians over worlds; the difference is "
-        "taken world by world against the baseline.</p>"
-        f"<table class='explorer-table'>{head}{cells}</table>"
-    )
+    return f"<table class='explorer-table'>{head}{cells}</table>"
 
 
 @solara.component
@@ -306,7 +332,8 @@ def Views(current: Look | None) -> None:
     names = list(views.VIEWS)
     visible = names[tab.value]
     order = [visible, *[n for n in names if n != visible]]
-    solara.lab.use_task(lambda: draw(current, order, choices.value), dependencies=[id(current), visible, choices.value])
+    # not restarted by a tab switch: the views already under way keep going, and an open tab shows its view when drawn
+    solara.lab.use_task(lambda: draw(current, order, choices.value), dependencies=[id(current), choices.value])
     with solara.lab.Tabs(value=tab, lazy=True):
         for name in names:
             with solara.lab.Tab(views.VIEWS[name][0]):
@@ -319,23 +346,27 @@ def Views(current: Look | None) -> None:
                     solara.ProgressLinear(True)
                     solara.Text("Drawing…")
                 else:
-                    solara.Image(image, width="100%", classes=[f"view-{name}"])
+                    solara.Image(image, classes=[f"view-{name}", "explorer-view"])
                 if name == "difference":
                     DifferenceTable(current)
 
 
 @solara.component
 def Keep(current: Exploration, result: Look | None) -> None:
+    """Downloads of what is on screen (only when it is the current state: a refused edit has nothing to keep),
+    and the link, which restores even a refused state so that it can be reported."""
     router = solara.use_router()
     link = f"{router.path or '/'}?{to_link(current)}"
-    with solara.Row(style={"flex-wrap": "wrap", "gap": "8px"}):
-        solara.FileDownload(
-            lambda: scenario_yaml(current), filename=f"{current.label}.yaml", label="Download scenario (YAML)"
-        )
-        if result is not None:
+    if result is not None and result.state == current:
+        with solara.Row(style={"flex-wrap": "wrap", "gap": "8px"}):
+            solara.FileDownload(
+                lambda: scenario_yaml(current), filename=f"{current.label}.yaml", label="Download scenario (YAML)"
+            )
             solara.FileDownload(
                 lambda: results_zip(result), filename=f"{result.state.label}.zip", label="Download results (zip)"
             )
+    elif result is not None:
+        solara.Text("Downloads come back once the page shows the current state.", style={"color": "#555"})
     solara.HTML(
         "p",
         f"<a href='{html.escape(link)}'>Link to this state</a>: copy it to come back to exactly this page.",
@@ -351,7 +382,7 @@ def Page() -> None:
         try:
             state.set(from_link(router.search or ""))
         except InputError as exc:
-            link_error.set(str(exc))
+            refuse(exc)
 
     solara.use_effect(restore, [])
     current = state.value

@@ -24,7 +24,7 @@ from powershift.analysis.experiments.ensemble import check_replicates, run_ensem
 from powershift.analysis.experiments.posterior import Posterior
 from powershift.analysis.explorer.state import MAX_WORLDS, Exploration, build
 from powershift.analysis.results.storage import Results, manifest
-from powershift.model.files import InputError
+from powershift.model.files import InputError, check_seed
 from powershift.model.scenario import Scenario
 
 Progress = Callable[[float, str], None]
@@ -81,6 +81,7 @@ def run_scenario(scenario: Scenario, state: Exploration, chosen: Posterior | Non
 def checked(state: Exploration, chosen: Posterior | None) -> Scenario:
     """The state's scenario, refused as the command line would refuse it (the file, the worlds, the posterior)."""
     check_worlds(state.worlds)
+    check_seed(state.seed)
     scenario = build(state)
     check_replicates(scenario, state.worlds)
     if chosen is not None:

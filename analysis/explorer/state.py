@@ -27,10 +27,11 @@ from pathlib import Path
 from typing import Any
 
 import yaml
+from pydantic import ConfigDict, TypeAdapter, ValidationError
 
 from powershift.model.actors import POLICY_NAMES
 from powershift.model.files import InputError, parse_mapping, plain, read_mapping
-from powershift.model.scenario import Scenario, add_years, apply_override, build_scenario, resolve
+from powershift.model.scenario import Scenario, add_years, apply_override, build_scenario, resolve, scenario_names
 
 DEFAULT_SCENARIO = "seed-2024"
 DEFAULT_WORLDS = 200
@@ -42,6 +43,8 @@ LINK_FIELD = "state"
 class EventEdit:
     """What the page changed about one event: switched off, its magnitude, its date (``at``, or ``start``)."""
 
+    __pydantic_config__ = ConfigDict(extra="forbid")  # for links (``from_link``)
+
     on: bool = True
     magnitude: float | None = None
     date: str | None = None
@@ -50,6 +53,8 @@ class EventEdit:
 @dataclass(frozen=True)
 class Exploration:
     """Everything the controls hold. ``text`` is a loaded file's YAML (None: ``scenarios/<scenario>.yaml``)."""
+
+    __pydantic_config__ = ConfigDict(extra="forbid")
 
     scenario: str = DEFAULT_SCENARIO
     text: str | None = None
@@ -86,6 +91,9 @@ class Exploration:
     def key(self) -> str:
         """A text that is equal for equal states (the baseline cache's key)."""
         return json.dumps(asdict(self), sort_keys=True)
+
+
+LINK = TypeAdapter(Exploration)  # validates a link's decoded state: types, fields, nothing extra
 
 
 def source_document(state: Exploration) -> dict[str, Any]:
@@ -216,17 +224,28 @@ def to_link(state: Exploration) -> str:
 
 
 def from_link(query: str) -> Exploration:
-    """The state a link holds; a link that is cut or edited by hand is refused in one line."""
+    """The state a link holds. A link is text anyone can edit, so it is validated like a file: a cut or
+    hand-edited one is refused in one line, and it may only name a shipped scenario (never a path on the
+    server) unless it carries the file's text itself."""
     fields = dict(part.split("=", 1) for part in query.lstrip("?").split("&") if "=" in part)
     if LINK_FIELD not in fields:
         return Exploration()
     text = fields[LINK_FIELD]
     try:
-        data = json.loads(zlib.decompress(base64.urlsafe_b64decode(text + "=" * (-len(text) % 4))))
-        events = {k: EventEdit(**v) for k, v in data.pop("events", {}).items()}
-        return Exploration(**data, events=events)
-    except (binascii.Error, zlib.error, ValueError, TypeError) as exc:
-        raise InputError("link", LINK_FIELD, f"a link copied from the explorer ({type(exc).__name__})") from None
+        data = zlib.decompress(base64.urlsafe_b64decode(text + "=" * (-len(text) % 4)))
+    except (binascii.Error, zlib.error, ValueError):
+        raise InputError("link", LINK_FIELD, "a link copied from the explorer (this one is cut or changed)") from None
+    try:
+        state = LINK.validate_json(data, strict=True)
+    except ValidationError as exc:
+        first = exc.errors()[0]
+        field = ".".join([LINK_FIELD, *(str(part) for part in first["loc"])])
+        raise InputError("link", field, f"a link copied from the explorer ({first['msg']})") from None
+    if state.text is None and state.scenario not in scenario_names():
+        raise InputError(
+            "link", f"{LINK_FIELD}.scenario", f"a named scenario (see 'run.py list'), got {state.scenario!r}"
+        )
+    return state
 
 
 def policies(scenario: Scenario) -> dict[str, dict[str, float]]:
