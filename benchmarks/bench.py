@@ -16,6 +16,13 @@ are timed once.
   included) and inside the sweep (``engine_runs_per_second``, from the manifest); peak RSS summed
   over the command and its workers, sampled every 20 ms; the same for a sweep five times larger,
   to show that memory does not grow with the number of runs;
+- explorer: what one change in the explorer page costs, server side (the page adds its own rendering and
+  transfer): the default state with PAK's hedging moved (alternating 1.8 and 0.2, so every rerun is new
+  and the baseline is kept), 200 worlds, ten years, with the committed posterior: the paired look
+  (``explorer_look_seconds``: the edited run plus pairing), the default view, all six views on one core and
+  as the page draws them (``analysis.explorer.drawing``: here and in a helper process), and the update
+  (look plus views as drawn);
+  against the plain way, the same 200 worlds as 200 one-world Mesa models of the edited scenario;
 - scaling: seconds per world-step for synthetic sets of N states (100 worlds × 40 steps, no
   events), and the exponent of a log-log least-squares fit.
 """
@@ -53,7 +60,7 @@ from powershift.model.single import SingleWorld
 from powershift.model.world import World, world_seed
 
 ROOT = Path(__file__).resolve().parent.parent
-PARTS = ("ensemble", "sweep", "scaling")
+PARTS = ("ensemble", "sweep", "explorer", "scaling")
 SCENARIO = "seed-2024"
 WORLDS = 1000
 SCALING_N = (5, 20, 50, 100, 200)
@@ -182,6 +189,51 @@ def scaling(repeats: int) -> dict[str, Any]:
     return {"scaling": per_step, "scaling_exponent": exponent}
 
 
+def explorer(repeats: int) -> dict[str, Any]:
+    """One slider move in the page: the paired rerun and the views, medians over ``repeats`` moves."""
+    from powershift.analysis.explorer import drawing, session, views
+    from powershift.analysis.explorer.state import Exploration, scenario_yaml
+
+    chosen, cache = session.default_posterior(), session.BaselineCache()
+    drawing.warm_up()
+    session.look(Exploration(), chosen, cache, lambda *_: None)  # the baseline, kept from here on
+    looks, first, every, shared = [], [], [], []
+    for k in range(max(repeats, 3)):
+        state = Exploration().with_policy("PAK", "hedging", 1.8 if k % 2 else 0.2)
+        clock = time.perf_counter()
+        current = session.look(state, chosen, cache, lambda *_: None)
+        looks.append(time.perf_counter() - clock)
+        clock = time.perf_counter()
+        views.png("power_shares", current, views.Choices())
+        first.append(time.perf_counter() - clock)
+        clock = time.perf_counter()
+        for name in views.VIEWS:
+            views.png(name, current, views.Choices())
+        every.append(time.perf_counter() - clock)
+        clock = time.perf_counter()
+        drawing.draw(current, list(views.VIEWS), views.Choices(), lambda *_: None, lambda: True)
+        shared.append(time.perf_counter() - clock)
+    with tempfile.TemporaryDirectory() as tmp:
+        path = Path(tmp) / "explored.yaml"
+        path.write_text(scenario_yaml(state))
+        clock = time.perf_counter()
+        for r in range(state.worlds):
+            model = SingleWorld(str(path), rng=0, replicate=r)
+            while model.running:
+                model.step()
+        plain_seconds = time.perf_counter() - clock
+    look_seconds, both_cores = statistics.median(looks), statistics.median(shared)
+    return {
+        "explorer_look_seconds": look_seconds,
+        "explorer_first_view_seconds": statistics.median(first),
+        "explorer_all_views_one_core_seconds": statistics.median(every),
+        "explorer_all_views_seconds": both_cores,
+        "explorer_update_seconds": look_seconds + both_cores,
+        "explorer_plain_seconds": plain_seconds,
+        "explorer_speedup": plain_seconds / look_seconds,
+    }
+
+
 def machine() -> dict[str, Any]:
     return {
         "machine": f"{platform.machine()}, {os.cpu_count()} cores, {platform.system()}",
@@ -218,6 +270,8 @@ def main() -> None:
         for prefix, points in (("sweep", 2000), ("sweep_large", 10_000)):
             measured = sweep(points, args.workers)
             out.update({f"{prefix}_{key}": value for key, value in measured.items()})
+    if "explorer" in args.parts:
+        out.update(explorer(args.repeats))
     if "scaling" in args.parts:
         out.update(scaling(args.repeats))
     if args.json:
