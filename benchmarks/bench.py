@@ -23,6 +23,10 @@ are timed once.
   as the page draws them (``analysis.explorer.drawing``: here and in a helper process), and the update
   (look plus views as drawn);
   against the plain way, the same 200 worlds as 200 one-world Mesa models of the edited scenario;
+- page: the same change made in a real browser (Debian's chromium through Playwright, skipped without
+  them) on a ``run.py explore`` server: seconds from pressing Enter in PAK's hedging box until the view
+  on screen shows the new look (``page_view_seconds``), and until all six views are drawn and shown
+  (``page_all_views_seconds``, opening each tab in turn);
 - scaling: seconds per world-step for synthetic sets of N states (100 worlds × 40 steps, no
   events), and the exponent of a log-log least-squares fit.
 """
@@ -60,7 +64,7 @@ from powershift.model.single import SingleWorld
 from powershift.model.world import World, world_seed
 
 ROOT = Path(__file__).resolve().parent.parent
-PARTS = ("ensemble", "sweep", "explorer", "scaling")
+PARTS = ("ensemble", "sweep", "explorer", "page", "scaling")
 SCENARIO = "seed-2024"
 WORLDS = 1000
 SCALING_N = (5, 20, 50, 100, 200)
@@ -234,6 +238,71 @@ def explorer(repeats: int) -> dict[str, Any]:
     }
 
 
+PAGE_JS = "(name) => { const i = document.querySelector(`img.view-${name}`); return !!i && i.complete; }"
+
+
+def page(repeats: int) -> dict[str, Any]:
+    """One change typed into the page, timed in the browser until it is on screen."""
+    import shutil
+    import socket
+    import urllib.request
+
+    try:
+        from playwright.sync_api import sync_playwright
+    except ImportError:
+        return {"page_skipped": "playwright is not installed"}
+    chromium = shutil.which("chromium")
+    if chromium is None:
+        return {"page_skipped": "no chromium on PATH"}
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port = sock.getsockname()[1]
+    server = subprocess.Popen(
+        [sys.executable, str(ROOT / "run.py"), "explore", "--port", str(port)],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    try:
+        url = f"http://127.0.0.1:{port}/"
+        for _ in range(240):
+            with contextlib.suppress(OSError):
+                urllib.request.urlopen(url, timeout=2).close()
+                break
+            time.sleep(0.25)
+        with sync_playwright() as playwright:
+            browser = playwright.chromium.launch(executable_path=chromium, args=["--no-sandbox"])
+            tab = browser.new_page(viewport={"width": 1600, "height": 1000})
+            tab.goto(url)
+            tab.wait_for_function(PAGE_JS, arg="power_shares", timeout=120_000)
+            tab.wait_for_timeout(5000)  # the helper process has imported the charts
+            views, every = [], []
+            for k in range(max(repeats, 3)):
+                tab.get_by_role("tab", name="Power shares").click()
+                tab.wait_for_function(PAGE_JS, arg="power_shares")
+                box = tab.locator(".policy-hedging input")
+                box.fill("1.8" if k % 2 else "0.2")
+                clock = time.perf_counter()
+                box.press("Enter")
+                tab.locator("img.view-power_shares").wait_for(state="detached", timeout=30_000)
+                tab.wait_for_function(PAGE_JS, arg="power_shares", timeout=30_000)
+                views.append(time.perf_counter() - clock)
+                for name, title in (
+                    ("difference", "Difference from baseline"),
+                    ("focus_alignment", "Focus alignment"),
+                    ("bloc_safety", "Bloc safety"),
+                    ("network", "Network"),
+                    ("waterfall", "Why it moved"),
+                ):
+                    tab.get_by_role("tab", name=title).click()
+                    tab.wait_for_function(PAGE_JS, arg=name, timeout=30_000)
+                every.append(time.perf_counter() - clock)
+            browser.close()
+    finally:
+        server.terminate()
+        server.wait(timeout=30)
+    return {"page_view_seconds": statistics.median(views), "page_all_views_seconds": statistics.median(every)}
+
+
 def machine() -> dict[str, Any]:
     return {
         "machine": f"{platform.machine()}, {os.cpu_count()} cores, {platform.system()}",
@@ -272,6 +341,8 @@ def main() -> None:
             out.update({f"{prefix}_{key}": value for key, value in measured.items()})
     if "explorer" in args.parts:
         out.update(explorer(args.repeats))
+    if "page" in args.parts:
+        out.update(page(args.repeats))
     if "scaling" in args.parts:
         out.update(scaling(args.repeats))
     if args.json:

@@ -43,7 +43,7 @@ from powershift.model.actors import POLICY_BOUNDS, POLICY_NAMES
 from powershift.model.files import InputError, file_text
 from powershift.model.scenario import scenario_names
 
-SETTLE_SECONDS = 0.25  # a slider sends values while it is dragged: wait this long for the last before running
+SETTLE_SECONDS = 0.15  # a slider sends values while it is dragged: wait this long for the last before running
 POSTERIOR = default_posterior()
 BASELINES = BaselineCache()  # shared by every page of this server: a baseline does not depend on who asked
 drawing.warm_up()
@@ -398,6 +398,13 @@ def Page() -> None:
         "Change a policy or an event: the edited scenario reruns in the background and every view compares it, "
         "world by world, with the unedited baseline (same seed and worlds).",
     )
-    Status(task, shown.value)
-    Views(shown.value)
-    Keep(current, shown.value)
+    Shown(task, current)
+
+
+@solara.component
+def Shown(task: Any, current: Exploration) -> None:
+    """What depends on the last look: its own component, so a new look redraws it and not the controls."""
+    result = shown.value
+    Status(task, result)
+    Views(result)
+    Keep(current, result)
