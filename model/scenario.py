@@ -18,6 +18,7 @@ from typing import Any
 
 from pydantic import Field, ValidationError, field_validator, model_validator
 
+from powershift.model import extends
 from powershift.model.actors import DEFAULT_ACTOR_SET, ActorSet, check_policy, load_actor_set
 from powershift.model.dyads import Dyad
 from powershift.model.events import EVENT_TYPES, Event
@@ -160,12 +161,46 @@ def load_scenario(
     name_or_path: str, overrides: list[str] | tuple[str, ...] = (), years: float | None = None
 ) -> Scenario:
     path = resolve(name_or_path)
-    raw = read_mapping(path)
-    text = path.read_bytes()
+    raw, digests = document(read_mapping(path), path)
     for assignment in overrides:
         apply_override(raw, assignment)
-    scenario = build_scenario(raw, path, hashlib.sha256(text).hexdigest())
+    scenario = build_scenario(raw, path, digest(path.read_bytes(), digests))
     return scenario if years is None else with_horizon(scenario, years)
+
+
+def document(raw: dict[str, Any], path: Path) -> tuple[dict[str, Any], list[str]]:
+    """A scenario file's document as validation sees it, and a digest of every other file it draws on: its
+    parents merged (``extends``, see ``model.extends``), the events it inherits copied in (``events_from``),
+    its ``set:`` entries applied. Resolved before ``--set``, so that ``--set events.<id>...`` reaches an
+    inherited event too."""
+    raw, digests = extends.resolve(raw, path, inline_events_from)
+    raw, inherited = inline_events_from(raw, path)
+    for key, value in (raw.pop("set", None) or {}).items():
+        assign(raw, key, value, path, f"set.{key}")
+    return raw, [*digests, *inherited]
+
+
+def digest(text: bytes, others: list[str]) -> str:
+    """A scenario's sha256: of its file, and of the files it draws on when there are any."""
+    own = hashlib.sha256(text).hexdigest()
+    return hashlib.sha256("+".join([own, *others]).encode()).hexdigest() if others else own
+
+
+def inline_events_from(raw: dict[str, Any], path: Path) -> tuple[dict[str, Any], list[str]]:
+    """The document with the events of its ``events_from`` scenario copied in before its own (and the key
+    dropped), and that file's digest; unchanged without the key. The window is the file's own start and
+    years, so the events are checked against the document before ``--set`` or ``--years`` change them."""
+    if raw.get("events_from") is None:
+        return raw, []
+    try:
+        spec = ScenarioSpec.model_validate(raw)
+    except ValidationError as exc:
+        raise first_error(exc, path) from None
+    inherited, source_sha256 = inherited_events(spec, load_actor_set(spec.actor_set).codes, path)
+    own = raw.get("events") or []
+    expanded = {k: v for k, v in raw.items() if k != "events_from"}
+    expanded["events"] = [*inherited, *(own if isinstance(own, list) else [own])]
+    return expanded, [source_sha256]
 
 
 def with_horizon(scenario: Scenario, years: float) -> Scenario:
@@ -178,8 +213,10 @@ def with_horizon(scenario: Scenario, years: float) -> Scenario:
 
 
 def scenario_from_text(text: str, name: str = "(text)") -> Scenario:
-    """Build a scenario from YAML text (for the Python API and tests)."""
-    return build_scenario(parse_mapping(text, name), Path(name), hashlib.sha256(text.encode()).hexdigest())
+    """Build a scenario from YAML text (for the Python API and tests); ``extends`` paths are relative to the
+    working directory."""
+    raw, digests = document(parse_mapping(text, name), Path(name))
+    return build_scenario(raw, Path(name), digest(text.encode(), digests))
 
 
 def build_scenario(raw: dict[str, Any], path: Path, sha256: str) -> Scenario:
@@ -190,11 +227,9 @@ def build_scenario(raw: dict[str, Any], path: Path, sha256: str) -> Scenario:
     actors = load_actor_set(spec.actor_set)
     check_actor_overrides(spec, actors, path)
     check_focus(spec, actors, path)
-    if spec.events_from is not None:
-        inherited, source_sha256 = inherited_events(spec, actors.codes, path)
-        # the resolved spec lists the inherited events itself, so a run's manifest rebuilds without the other file
-        spec = spec.model_copy(update={"events": [*inherited, *spec.events], "events_from": None})
-        sha256 = hashlib.sha256(f"{sha256}+{source_sha256}".encode()).hexdigest()
+    if spec.events_from is not None:  # a document not made by ``document`` (``document`` copies them in)
+        raw, inherited = inline_events_from(raw, path)
+        return build_scenario(raw, path, digest(sha256.encode(), inherited))
     events = tuple(parse_event(item, i, actors.codes, path) for i, item in enumerate(spec.events))
     check_event_ids(events, path)
     for event in events:
@@ -301,28 +336,34 @@ def apply_override(raw: dict[str, Any], assignment: str) -> None:
         raise InputError("--set", assignment, "PATH=VALUE")
     path, text = sides
     try:
-        param = ParamPath.parse(path.strip())
-    except ValueError:
-        raise InputError("--set", path, "a dotted path such as mechanisms.threat.weight") from None
-    try:
         value = load_yaml(text, "--set")
     except InputError as exc:
         raise InputError("--set", path, f"a YAML value ({exc.expected}), got {plain(text)}") from None
+    assign(raw, path.strip(), value, "--set", path)
+
+
+def assign(raw: dict[str, Any], dotted: str, value: Any, source: str | Path, label: str) -> None:
+    """Set the field a dotted path names (``events.<id>.<field>`` addresses an event by id) to ``value``;
+    refusals name ``source`` and ``label`` (``--set`` and the path, or a file and its ``set.<path>``)."""
+    try:
+        param = ParamPath.parse(dotted)
+    except ValueError:
+        raise InputError(source, label, "a dotted path such as mechanisms.threat.weight") from None
     if not known_path(param):
-        raise InputError("--set", path, "a known parameter path (see docs/reference/cli.md, 'Parameter paths')")
+        raise InputError(source, label, "a known parameter path (see docs/reference/cli.md, 'Parameter paths')")
     node: Any = raw
     parts = list(param.parts)
     if parts[0] == "events":  # known_path has made sure it is events.<id>.<field>
         matches = [e for e in raw.get("events") or [] if isinstance(e, dict) and e.get("id") == parts[1]]
         if not matches:
-            raise InputError("--set", path, "the id of an event in this scenario")
+            raise InputError(source, label, "the id of an event in this scenario")
         node, parts = matches[0], parts[2:]
     for part in parts[:-1]:
         child = node.get(part)
         if child is None:
             child = node[part] = {}
         if not isinstance(child, dict):
-            raise InputError("--set", path, f"a mapping at {part!r}")
+            raise InputError(source, label, f"a mapping at {part!r}")
         node = child
     node[parts[-1]] = value
 

@@ -31,7 +31,15 @@ from pydantic import ConfigDict, TypeAdapter, ValidationError
 
 from powershift.model.actors import POLICY_NAMES
 from powershift.model.files import InputError, parse_mapping, plain, read_mapping
-from powershift.model.scenario import Scenario, add_years, apply_override, build_scenario, resolve, scenario_names
+from powershift.model.scenario import (
+    Scenario,
+    add_years,
+    apply_override,
+    build_scenario,
+    document,
+    resolve,
+    scenario_names,
+)
 
 DEFAULT_SCENARIO = "seed-2024"
 DEFAULT_WORLDS = 200
@@ -97,14 +105,11 @@ LINK = TypeAdapter(Exploration)  # validates a link's decoded state: types, fiel
 
 
 def source_document(state: Exploration) -> dict[str, Any]:
-    """The source scenario as a raw mapping, with any ``events_from`` events copied in, so that every event
-    can be switched or edited and the downloaded file stands on its own."""
+    """The source scenario as one raw mapping (``model.scenario.document``: parents merged, ``events_from``
+    events copied in, ``set:`` applied), so that every event can be switched or edited and the downloaded
+    file stands on its own."""
     raw = read_mapping(resolve(state.scenario)) if state.text is None else parse_mapping(state.text, source_name(state))
-    if raw.get("events_from") is not None:
-        resolved = build_scenario(dict(raw), Path(source_name(state)), "")
-        raw["events"] = [dict(item) for item in resolved.spec.events]
-        del raw["events_from"]
-    return raw
+    return document(raw, Path(source_name(state)))[0]
 
 
 def source_name(state: Exploration) -> str:
