@@ -108,6 +108,9 @@ def event_sums(table: pd.DataFrame, dyad: Dyad, begin: Any, end: Any, replicates
     return long
 
 
+ACTED = 1e-12  # a part smaller than this in a world did not act there (rounding, or a difference of two equal parts)
+
+
 def summarise(parts: pd.DataFrame) -> pd.DataFrame:
     """One row per part: mean (the parts' means add up to the mean change), median, 90 % interval and the
     share of worlds in which it acted; the start level first, then the parts by size, the change and the end."""
@@ -115,7 +118,7 @@ def summarise(parts: pd.DataFrame) -> pd.DataFrame:
     stats = quantiles(parts, by, "value").rename(columns={0.5: "median", 0.05: "low", 0.95: "high"})
     grouped = parts.groupby(by)["value"]
     stats["mean"] = grouped.mean().to_numpy()
-    stats["acted"] = grouped.apply(lambda v: (v != 0).mean()).to_numpy()
+    stats["acted"] = grouped.apply(lambda v: (v.abs() > ACTED).mean()).to_numpy()
     levels = stats[stats["kind"] == "level"].set_index("name")
     acting = stats[stats["kind"].isin(["mechanism", "event"]) & (stats["acted"] > 0)]
     acting = acting.sort_values("mean", key=abs, ascending=False)
@@ -156,11 +159,23 @@ def markdown(summary: pd.DataFrame, meta: dict[str, Any], effects: pd.DataFrame 
     """The summary as a Markdown table with a title naming the dyad, period and run; then, if measured,
     each event's total effect."""
     run = meta["source"]
+    base = meta.get("against")
+    title = f"{meta['dyad']} alignment from {meta['from']} to {meta['to']} "
+    size = f"{run['replicates']} replicates, seed {run['seed']}"
+    runs = f"'{run['scenario']}' minus '{base['scenario']}', paired" if base else f"'{run['scenario']}'"
+    title += f"({runs}, {size})"
     lines = [
-        f"{meta['dyad']} alignment from {meta['from']} to {meta['to']} "
-        f"('{run['scenario']}', {run['replicates']} replicates, seed {run['seed']})",
+        title,
         "",
-        "| Part | What | Mean | Median | 5–95 % of worlds | Acted in |",
+        *(
+            [
+                "Each row is the scenario's part minus the baseline's, world by world: what the scenario changed.",
+                "",
+            ]
+            if base
+            else []
+        ),
+        f"| Part | What | Mean | Median | 5–95 % of worlds | {'Differed in' if base else 'Acted in'} |",
         "|---|---|---|---|---|---|",
     ]
     for r in summary.itertuples():

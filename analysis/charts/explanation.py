@@ -25,7 +25,8 @@ def waterfall(meta: dict[str, Any], tables: Tables, options: ChartOptions) -> Fi
     start, end = (summary[summary["kind"] == "level"].set_index("name").loc[k] for k in ("start", "end"))
     parts = grouped_parts(summary[summary["kind"].isin(["mechanism", "event"])])
     fig, ax = style.figure(11, 2.2 + 0.42 * (len(parts) + 2))
-    labels = [f"Start ({meta['from'][:7]})"]
+    base = meta.get("against")
+    labels = [f"{'Difference at start' if base else 'Start'} ({meta['from'][:7]})"]
     ax.barh(0, start["mean"], color=style.REFERENCE, height=0.6)
     ax.hlines(0, start["low"], start["high"], color="black", linewidth=1)
     level = start["mean"]
@@ -56,18 +57,27 @@ def waterfall(meta: dict[str, Any], tables: Tables, options: ChartOptions) -> Fi
     last = len(parts) + 1
     ax.barh(last, end["mean"], color=style.REFERENCE, height=0.6)
     ax.hlines(last, end["low"], end["high"], color="black", linewidth=1)
-    labels.append(f"End ({meta['to'][:7]})")
+    labels.append(f"{'Difference at end' if base else 'End'} ({meta['to'][:7]})")
     ax.set_yticks(np.arange(last + 1), labels, fontsize=9)
     ax.invert_yaxis()
     ax.axvline(0, color="#555555", linewidth=0.8)
-    ax.set_xlabel(f"{meta['dyad']} alignment (−1 hostile … +1 allied)")
+    ax.set_xlabel(
+        f"{meta['dyad']} alignment, scenario minus {base['scenario']}"
+        if base
+        else f"{meta['dyad']} alignment (−1 hostile … +1 allied)"
+    )
     ax.legend(handles=legend(), loc="upper left", bbox_to_anchor=(1.01, 1.0), frameon=False, fontsize=9)
     note = (
         "Bars: means over worlds, which add up from start to end. An event's bar is its direct push; "
         "what it does through trade, ties or threat is in the mechanisms' bars."
     )
     ax.text(1.01, 0.0, textwrap.fill(note, 38), transform=ax.transAxes, fontsize=8, va="bottom", color="#333333")
-    style.finish(fig, meta, f"Why {meta['dyad']} moved: what each mechanism and event added")
+    title = (
+        f"What moved {meta['dyad']} relative to {base['scenario']}: each part's paired difference"
+        if base
+        else f"Why {meta['dyad']} moved: what each mechanism and event added"
+    )
+    style.finish(fig, meta, title)
     return fig
 
 

@@ -6,11 +6,14 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
+from powershift.analysis.analyze.against import against, baseline_run
 from powershift.analysis.analyze.explanation import explain, write_explanation
 from powershift.analysis.charts.registry import charts_for
 from powershift.analysis.cli.common import reserve_out
 from powershift.analysis.cli.options import iso_date, no_charts_option, out_option, workers_option
+from powershift.analysis.results.manifests import read_manifest
 from powershift.analysis.results.storage import default_folder
+from powershift.model.files import InputError
 
 NAME = "explain"
 HELP = "why a dyad moved: each mechanism's and event's contribution"
@@ -28,16 +31,28 @@ def add_options(command: argparse.ArgumentParser) -> None:
         action="store_true",
         help="also rerun the scenario without each event (paired) to measure each event's total effect",
     )
-    workers_option(command, help="local worker processes for --counterfactual")
+    command.add_argument(
+        "--against",
+        metavar="BASELINE",
+        help="explain the difference from a baseline: a results folder with the same seed and replicates, "
+        "or a scenario (name or file) run with them",
+    )
+    workers_option(command, help="local worker processes for --counterfactual and --against")
     no_charts_option(command)
 
 
 def act(args: argparse.Namespace) -> None:
     """Explain, write the folder (by default inside the results folder) and print the contributions."""
     folder = Path(args.results)
+    if args.against and args.counterfactual:
+        raise InputError("--against", "--counterfactual", "one of the two (an event's effect is measured in one run)")
     reserved = reserve_out(args)
     meta, parts = explain(folder, args.dyad, args.start, args.end, args.counterfactual, args.workers)
     name = f"{meta['dyad']}_{meta['from']}_{meta['to']}"
+    if args.against:
+        baseline = baseline_run(read_manifest(folder, "ensemble"), args.against, args.workers)
+        meta, parts = against(meta, parts, baseline, args.against)
+        name += f"_vs_{Path(args.against).stem or 'baseline'}"
     out = reserved or default_folder(folder / "explanations", name)
     write_explanation(meta, parts, out, None if args.no_charts else charts_for("explanation"))
     print((out / "contributions.md").read_text(), end="")
