@@ -319,12 +319,18 @@ def ViewPicks(name: str, current: Look) -> None:
         )
     if name == "waterfall":
         pairs = views.dyads(current)
-        solara.Select(
-            label="Dyad",
-            values=pairs,
-            value=picked.dyad if picked.dyad in pairs else pairs[0],
-            on_value=lambda d: choices.set(replace(choices.value, dyad=d)),
-        )
+        with solara.Row(style={"align-items": "center", "gap": "16px"}):
+            solara.Select(
+                label="Dyad",
+                values=pairs,
+                value=picked.dyad if picked.dyad in pairs else pairs[0],
+                on_value=lambda d: choices.set(replace(choices.value, dyad=d)),
+            )
+            solara.Checkbox(
+                label="against the baseline (each part's paired difference)",
+                value=picked.against,
+                on_value=lambda on: choices.set(replace(choices.value, against=on)),
+            )
 
 
 @solara.component

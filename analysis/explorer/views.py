@@ -14,11 +14,13 @@ from dataclasses import dataclass
 import pandas as pd
 from matplotlib.figure import Figure
 
+from powershift.analysis.analyze.against import against
 from powershift.analysis.analyze.explanation import explanation
 from powershift.analysis.charts import comparison, ensemble, style
 from powershift.analysis.charts import explanation as why
 from powershift.analysis.charts.options import ChartOptions
 from powershift.analysis.explorer.session import Look
+from powershift.analysis.results.storage import manifest
 from powershift.model.dyads import Dyad
 
 PAGE_DPI = 100  # the page scales images to its width; 100 dpi keeps text sharp there and drawing quick
@@ -26,11 +28,13 @@ PAGE_DPI = 100  # the page scales images to its width; 100 dpi keeps text sharp 
 
 @dataclass(frozen=True)
 class Choices:
-    """What a reader picks inside the views: the network's date and the waterfall's dyad (default: the first
-    focus dyad, else the first pair)."""
+    """What a reader picks inside the views: the network's date, the waterfall's dyad (default: the first
+    focus dyad, else the first pair) and whether the waterfall explains the change or the difference from
+    the baseline (``explain --against``)."""
 
     date: str | None = None
     dyad: str | None = None
+    against: bool = False
 
 
 def power_shares(look: Look, choices: Choices) -> Figure:
@@ -57,6 +61,9 @@ def network(look: Look, choices: Choices) -> Figure:
 def waterfall(look: Look, choices: Choices) -> Figure:
     dyad = choices.dyad or dyads(look)[0]
     meta, parts = explanation(look.meta, look.results.tables, dyad, None, None, look.state.label)
+    if choices.against:
+        baseline = (manifest(look.baseline, "parquet"), look.baseline.tables)
+        meta, parts = against(meta, parts, baseline, look.baseline.scenario.name)
     return why.waterfall(meta, {"parts": parts}, ChartOptions())
 
 

@@ -129,4 +129,5 @@ def test_the_network_and_waterfall_follow_the_readers_choice(edited) -> None:
     assert first != last
     a = views.png("waterfall", edited, views.Choices(dyad=pairs[0]))
     b = views.png("waterfall", edited, views.Choices(dyad=pairs[-1]))
-    assert a != b
+    c = views.png("waterfall", edited, views.Choices(dyad=pairs[0], against=True))
+    assert len({a, b, c}) == 3
