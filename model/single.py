@@ -4,8 +4,9 @@ powershift runs batches of worlds itself (``analysis.ensemble``); this class exi
 want Mesa's own tools. ``mesa.batch_run(SingleWorld, {"scenario": "seed-2024", "mechanisms.threat.weight": [0.5, 1.0]},
 rng=range(10))`` (Mesa >= 3.4; on 3.3 put ``"rng": range(10)`` among the parameters) runs one model
 per parameter combination and seed;
-dotted keys are parameter paths as in ``run --set``. World r of a powershift ensemble with seed s
-equals ``SingleWorld(rng=s, replicate=r)`` exactly.
+dotted keys are parameter paths as in ``run --set``. The model data hold the system metrics and one
+``alignment_A-B`` column per dyad; the agent data each state's share, GDP and bloc. World r of a
+powershift ensemble with seed s equals ``SingleWorld(rng=s, replicate=r)`` exactly.
 """
 
 from __future__ import annotations
@@ -15,6 +16,7 @@ from typing import Any
 import numpy as np
 from mesa import DataCollector
 
+from powershift.model.dyads import Dyad
 from powershift.model.scenario import load_scenario
 from powershift.model.world import World, world_seed
 
@@ -36,6 +38,10 @@ class SingleWorld(World):
                     name: metric_reporter(name)
                     for name in ("polarity", "balance_index", "bloc_power_0", "bloc_power_1", "landscape_energy")
                 },
+                **{
+                    f"alignment_{dyad.canonical()}": alignment_reporter(k)
+                    for k, dyad in enumerate(Dyad.of_pairs(self.actor_set.codes))
+                },
             },
             agent_reporters={
                 "actor": "code",
@@ -50,6 +56,12 @@ class SingleWorld(World):
         super().step()
         self.datacollector.collect(self)
         self.running = self.t < self.horizon
+
+
+def alignment_reporter(pair: int) -> Any:
+    """A dyad's alignment (−1 … +1) as a model reporter, one column per dyad (``alignment_PAK-RUS``): Mesa's
+    agent reporters are per state, and alignment belongs to a pair."""
+    return lambda model: float(model.recording.alignment[model.t, 0, pair])
 
 
 def metric_reporter(name: str) -> Any:

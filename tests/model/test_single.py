@@ -7,6 +7,7 @@ import inspect
 import numpy as np
 import pytest
 
+from powershift.model.dyads import Dyad
 from powershift.model.scenario import load_scenario
 from powershift.model.single import SingleWorld
 from powershift.model.world import World, world_seed
@@ -23,6 +24,10 @@ def test_single_world_equals_the_same_world_of_a_batch() -> None:
     frame = single.datacollector.get_model_vars_dataframe()
     assert len(frame) == single.horizon + 1
     assert frame["polarity"].iloc[-1] == batch.recording.metrics["polarity"][-1, 2]
+    dyads = [c for c in frame.columns if c.startswith("alignment_")]
+    assert len(dyads) == 10 and "alignment_PAK-RUS" in dyads
+    for k, dyad in enumerate(Dyad.of_pairs(batch.actor_set.codes)):
+        assert np.array_equal(frame[f"alignment_{dyad.canonical()}"].to_numpy(), batch.recording.alignment[:, 2, k])
 
 
 def test_batch_run_runs_one_model_per_combination() -> None:
