@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 
+from powershift.analysis.analyze.headline import headline
 from powershift.analysis.charts.registry import charts_for
 from powershift.analysis.cli.common import RESULTS_ROOT, announce_parameters, chosen_posterior, reserve_out
 from powershift.analysis.cli.options import (
@@ -16,7 +17,7 @@ from powershift.analysis.cli.options import (
     years_option,
 )
 from powershift.analysis.experiments.ensemble import check_replicates, estimated_bytes, run_ensemble
-from powershift.analysis.results.storage import default_folder, write_results
+from powershift.analysis.results.storage import default_folder, manifest, write_results
 from powershift.model.scenario import load_scenario
 
 NAME = "run"
@@ -63,5 +64,7 @@ def act(args: argparse.Namespace) -> None:
 
     write_results(results, out, args.format, None if args.no_charts else charts_for("ensemble"))
     print(f"{scenario.name}: {args.replicates} replicate(s), {scenario.steps} steps, {results.seconds:.2f} s -> {out}")
+    for line in headline(manifest(results, args.format), results.tables):
+        print(line)
     if not args.no_charts:
         print(f"charts: {out / 'charts'}")

@@ -16,6 +16,7 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
+from powershift.model.scenario import load_scenario, scenario_names
 from tests.conftest import cli_at
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -65,6 +66,17 @@ def test_list_shows_at_least_eleven_scenarios(tmp_path: Path) -> None:
         assert required in names
 
 
+def test_list_long_shows_every_description_whole(tmp_path: Path) -> None:
+    """`list` cuts descriptions at about 100 characters; `--long` prints every word, then horizon and events."""
+    result = cli("list", "--long", cwd=tmp_path)
+    assert result.returncode == 0, result.stderr
+    text = " ".join(result.stdout.split())
+    for name in scenario_names():
+        scenario = load_scenario(name)
+        assert " ".join(scenario.spec.description.split()) in text, name
+        assert f"from {scenario.spec.start}, {scenario.spec.years:g} years, {len(scenario.events)} events" in text
+
+
 def test_run_writes_the_output_contract(tmp_path: Path) -> None:
     """A real process from start to exit: the whole folder, and no hidden staging folder left behind."""
     result = run_py("run", "seed-2024", "--replicates", "3", "--years", "2", "--out", "out", cwd=tmp_path)
@@ -89,6 +101,25 @@ def test_run_writes_the_output_contract(tmp_path: Path) -> None:
     charts = {p.stem for p in (out / "charts").glob("*.png")}
     assert charts == {"power_shares", "bloc_power", "alignment_heatmaps", "focus_alignment", "network", "bloc_safety"}
     assert not [p for p in tmp_path.iterdir() if p.name.startswith(".")]  # no staging folder left
+
+
+def test_run_prints_the_headline_numbers_of_its_tables(tmp_path: Path) -> None:
+    """After the folder, the end shares with their 90 % ranges and the bloc chances, as the tables hold them."""
+    done = cli("run", "seed-2024", "--replicates", "6", "--years", "2", "--out", "out", "--no-charts", cwd=tmp_path)
+    assert done.returncode == 0, done.stderr
+    lines = done.stdout.splitlines()
+    shares = next(line for line in lines if line.startswith("power shares on 2026-01-01"))
+    assert "% on the economic–military index" in shares
+    traj = pd.read_parquet(tmp_path / "out" / "trajectories.parquet")
+    last = traj[traj["step"] == traj["step"].max()]
+    for code, values in last.groupby("actor")["power_share"]:
+        assert f"{code} {100 * values.median():.1f} [{100 * values.quantile(0.05):.1f}, " in shares
+    order = [cell.split()[0] for cell in shares.split(": ", 1)[1].split("], ")]
+    assert order == list(last.groupby("actor")["power_share"].median().sort_values(ascending=False).index)
+    chances = next(line for line in lines if line.startswith("chance of ending opposite USA (bloc 1): "))
+    for code, p in last.groupby("actor")["p_bloc1"].mean().items():
+        if code != "USA":
+            assert f"{code} {100 * p:.0f} %" in chances
 
 
 def test_existing_folder_is_never_overwritten(tmp_path: Path) -> None:
