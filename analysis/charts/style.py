@@ -79,6 +79,11 @@ def subtitle(meta: dict[str, Any]) -> str:
         )
     if kind == "explanation":
         return f"{subtitle(meta['source'])} · {meta['dyad']} from {meta['from']} to {meta['to']}"
+    if kind == "discovery":
+        return (
+            f"PRIM over sweep {meta['sweep']} of scenario '{meta['scenario']}' · {meta['runs']:,} runs, "
+            f"{meta['cases']:,} where it happens"
+        )
     reps = meta["replicates"]
     worlds = f"{reps} replicate{'s' * (reps != 1)}"
     if kind == "comparison":
@@ -127,7 +132,7 @@ def parameter_note(meta: dict[str, Any]) -> str:
     sweep's design; a comparison's members' (by label when they differ). Empty when the manifest does not
     say (an explanation's source keeps no parameter set)."""
     kind = meta.get("kind", "ensemble")
-    if kind == "sweep":
+    if kind in ("sweep", "discovery"):
         return "Parameters: as swept, the rest at defaults"
     if kind == "explanation":
         source = meta.get("source") or {}

@@ -3,7 +3,7 @@ the parser assembled from them here, with :func:`main`.
 
 - :mod:`.options`: the option groups several commands share, and the checks of counts and seeds;
 - :mod:`.common`: the output folder (``--out`` reserved before any work) and the parameter set;
-- :mod:`.listing`, :mod:`.run`, :mod:`.sweep`, :mod:`.plot`, :mod:`.compare`, :mod:`.explain`,
+- :mod:`.listing`, :mod:`.run`, :mod:`.sweep`, :mod:`.plot`, :mod:`.compare`, :mod:`.explain`, :mod:`.discover`,
   :mod:`.history`, :mod:`.validate`, :mod:`.landscape`, :mod:`.explore`: each command's ``NAME``, ``HELP``,
   ``add_options(parser)`` and ``act(args)``; the order of :data:`COMMANDS` is the order ``--help``
   lists them in.
@@ -21,6 +21,7 @@ from types import ModuleType
 
 from powershift.analysis.cli import (
     compare,
+    discover,
     explain,
     explore,
     history,
@@ -37,7 +38,19 @@ from powershift.model.files import InputError
 
 PROG = "run.py"
 DESCRIPTION = "powershift command line: list, run and validate scenarios; search coalition landscapes."
-COMMANDS: tuple[ModuleType, ...] = (listing, run, sweep, plot, compare, explain, history, validate, landscape, explore)
+COMMANDS: tuple[ModuleType, ...] = (
+    listing,
+    run,
+    sweep,
+    plot,
+    compare,
+    explain,
+    discover,
+    history,
+    validate,
+    landscape,
+    explore,
+)
 
 
 class Parser(argparse.ArgumentParser):
