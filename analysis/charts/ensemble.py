@@ -477,7 +477,7 @@ def network_panel(
         share = power[code]
         ax.scatter([x], [y], s=300 + 6000 * share, color=style.BLOC_COLOURS[bloc[code]], zorder=2, edgecolor="black")
         radius = 0.22 + 0.5 * np.sqrt(share)
-        label = f"{code} {100 * share:.0f}%"
+        label = f"{code} {100 * share:.1f}%"  # whole percent would hide PAK's 0.9 → 1.0 and most changes
         ax.text(x * (1 + radius), y * (1 + radius), label, ha="center", va="center", fontweight="bold", zorder=3)
     ax.set_xlim(-1.65, 1.65)
     ax.set_ylim(-1.45, 1.45)

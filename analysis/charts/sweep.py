@@ -14,6 +14,7 @@ from matplotlib.ticker import FormatStrFormatter, MaxNLocator, ScalarFormatter
 
 from powershift.analysis.charts import style
 from powershift.analysis.charts.bands import banded_line, legend_entries, quantiles
+from powershift.analysis.charts.comparison import FLOORS
 from powershift.analysis.charts.options import ChartOptions
 from powershift.analysis.results.power_index import index_name, power_index
 from powershift.model.dyads import Dyad
@@ -51,20 +52,35 @@ def sensitivity(meta: dict[str, Any], tables: Tables, options: ChartOptions) -> 
         ax.xaxis.set_major_locator(MaxNLocator(4))
         ax.xaxis.set_major_formatter(FormatStrFormatter("%.2g"))  # no offset text to collide with labels
         ax.set_title(outcome, fontsize=9)
-        ax.set_yticks(y, [textwrap.shorten(p, 34) for p in params], fontsize=8)
+        ax.set_yticks(y, [wrapped_path(p) for p in params], fontsize=8)
         ax.invert_yaxis()
     for ax in axes.ravel()[len(outcomes) :]:
         ax.set_visible(False)
     unit = "share of outcome variance" if "S1" in kinds else "outcome units (mean |elementary effect|)"
-    if "S1" in kinds:  # shares of variance: estimates far outside [0, 1] only say "unreliable", shown clipped
+    if "S1" in kinds:  # shares of variance: the panel holds [0, 1] and every bar's interval, up to [-1, 2]
+        ends = pd.concat([shown["value"] - shown["conf"].fillna(0), shown["value"] + shown["conf"].fillna(0)])
         for ax in axes.ravel():
-            ax.set_xlim(-0.15, 1.15)
+            ax.set_xlim(max(-1.0, min(-0.15, ends.min() - 0.05)), min(2.0, max(1.15, ends.max() + 0.05)))
     for ax in axes[-1]:
         ax.set_xlabel(unit, fontsize=8)
     handles, labels = axes[0, 0].get_legend_handles_labels()
     fig.legend(handles, labels, loc="upper right", bbox_to_anchor=(0.97, 1.0), ncols=len(kinds), frameon=False)
     style.finish(fig, meta, "Which parameters drive which outcomes (bars: 95 % confidence)")
     return fig
+
+
+def wrapped_path(path: str, width: int = 30) -> str:
+    """A parameter path in full, broken at its dots onto lines of about ``width`` characters (shortening it
+    would hide which event or actor it is)."""
+    lines, line = [], ""
+    for part in path.split("."):
+        piece = f".{part}" if line else part
+        if line and len(line) + len(piece) > width:
+            lines.append(line + ".")  # the dot stays, at the end of the line it closes
+            line = part
+        else:
+            line += piece
+    return "\n".join([*lines, line])
 
 
 def outcome_label(name: str, index: str | None = None) -> tuple[str, float]:
@@ -108,14 +124,48 @@ def swept(meta: dict[str, Any]) -> dict[str, dict[str, Any]]:
 
 
 def chosen_outcome(meta: dict[str, Any], runs: pd.DataFrame, options: ChartOptions) -> str:
-    """The reader's outcome, else the largest power's share: the headline a sweep most often asks about."""
+    """The reader's outcome, else the one the swept parameters move most: the largest spread of a parameter's
+    binned medians, counted in the outcome's floor (``FLOORS``), so that shares, alignments and polarity
+    compare on one footing and an outcome nobody swept for is not the default."""
     outcomes = [c for c in runs.columns if c not in RUN_KEYS and c not in swept(meta)]
-    name = options.outcome or runs[[c for c in outcomes if c.startswith("share_")]].mean().idxmax()
+    name = options.outcome or most_moved(meta, runs, [c for c in outcomes if floor_of(c) is not None])
     if name not in outcomes:
         raise InputError("--outcome", name, f"one of: {', '.join(outcomes)}")
     if runs[name].isna().all():
         raise InputError("--outcome", name, "an outcome with a value in at least one run (it has none here)")
     return name
+
+
+def most_moved(meta: dict[str, Any], runs: pd.DataFrame, outcomes: list[str]) -> str:
+    grid = meta["design"]["sampler"] == "grid"
+    moved = {}
+    for outcome in outcomes:
+        _, factor = outcome_label(outcome)
+        spreads = []
+        for path, param in swept(meta).items():
+            medians = (runs[outcome] * factor).groupby(binned(runs[path], param, grid).of_run).median()
+            spreads.append(medians.max() - medians.min())
+        moved[outcome] = np.nanmax(spreads) / floor_of(outcome)
+    return max(moved, key=lambda o: (np.nan_to_num(moved[o]), o.startswith("share_")))
+
+
+def floor_of(outcome: str) -> float | None:
+    """The smallest span an axis or colour scale of this outcome covers, in its unit (``comparison.FLOORS``)."""
+    return next((value for prefix, value in FLOORS.items() if outcome.startswith(prefix)), None)
+
+
+def spread_at_least(low: float, high: float, floor: float | None) -> tuple[float, float]:
+    """``low``–``high`` widened about its middle to ``floor``: a response smaller than the floor is drawn flat."""
+    if floor is None or high - low >= floor:
+        return low, high
+    middle = (low + high) / 2
+    return middle - floor / 2, middle + floor / 2
+
+
+def outcome_colour(outcome: str, meta: dict[str, Any]) -> str:
+    """A state's share in that state's colour; anything else in the colour of no state."""
+    code = outcome.removeprefix("share_")
+    return style.actor_colour(code, meta["actors"]) if outcome.startswith("share_") else style.NEUTRAL
 
 
 def chosen_params(meta: dict[str, Any], options: ChartOptions) -> list[str]:
@@ -169,18 +219,19 @@ def outcome_by_parameter(meta: dict[str, Any], tables: Tables, options: ChartOpt
         bins = binned(runs[path], swept(meta)[path], grid)
         frame = pd.DataFrame({"bin": bins.of_run, "value": runs[outcome].to_numpy() * factor})
         q = quantiles(frame, ["bin"], "value")
-        banded_line(ax, q["bin"], q, "#0072B2", "median of the runs in a bin", True, marker=".")
+        banded_line(ax, q["bin"], q, outcome_colour(outcome, meta), "median of the runs in a bin", True, marker=".")
         ax.set_xlim(bins.edges[0], bins.edges[-1])
         ax.set_xlabel(path, fontsize=9)
         plain_numbers(ax.yaxis)
     for ax in axes.ravel()[len(params) :]:
         ax.set_visible(False)
+    axes[0, 0].set_ylim(*spread_at_least(*axes[0, 0].get_ylim(), floor_of(outcome)))  # shared by every panel
     for ax in axes[:, 0]:
         ax.set_ylabel(stacked(label), fontsize=9)
     legend = legend_entries(axes[0, 0], True)
     fig.legend(*legend, loc="lower center", bbox_to_anchor=(0.5, 0.035), ncols=3, frameon=False, fontsize=8)
     title = f"{name_of(label)} against each swept parameter; other parameters vary across their ranges"
-    title += counted(runs, outcome)
+    title += counted(runs, outcome) + floor_note(outcome)
     style.finish(fig, meta, textwrap.fill(title, int(11 * fig.get_figwidth())), bottom=0.1 / rows)
     return fig
 
@@ -195,16 +246,25 @@ def heatmap_params(meta: dict[str, Any], options: ChartOptions) -> list[str]:
 
 
 def outcome_norm(outcome: str, values: np.ndarray) -> tuple[str, Normalize]:
-    """Alignment diverges around 0 (its sign is the meaning); other outcomes run one way.
+    """Alignment diverges around 0 (its sign is the meaning); other outcomes run one way, over at least the
+    outcome's floor, so that a spread of 0.005 pp does not take the whole colour scale.
 
     Alignment's scale is symmetric: equal shades mean equal strength, friendly or hostile, and a
     value barely above 0 does not take the darkest blue.
     """
     low, high = np.nanmin(values), np.nanmax(values)
     if outcome.startswith("alignment_"):
-        reach = max(abs(low), abs(high), 1e-9)
+        reach = max(abs(low), abs(high), (floor_of(outcome) or 0.0) / 2, 1e-9)
         return "RdBu", TwoSlopeNorm(0.0, vmin=-reach, vmax=reach)
-    return "viridis", Normalize(low, high)
+    return "viridis", Normalize(*spread_at_least(low, high, floor_of(outcome)))
+
+
+def floor_note(outcome: str) -> str:
+    floor = floor_of(outcome)
+    if floor is None:
+        return ""
+    unit = " percentage points" if outcome.startswith(("share_", "bloc_power")) else ""
+    return f" · the scale spans at least {floor:g}{unit}: smaller responses are drawn flat"
 
 
 def outcome_heatmap(meta: dict[str, Any], tables: Tables, options: ChartOptions) -> Figure:
@@ -226,6 +286,7 @@ def outcome_heatmap(meta: dict[str, Any], tables: Tables, options: ChartOptions)
     ax.set_xlabel(px)
     ax.set_ylabel(py)
     title = f"{name_of(label)}: mean of the runs in each cell (hatched: no run with a value){counted(runs, outcome)}"
+    title += floor_note(outcome)
     style.finish(fig, meta, textwrap.fill(title, int(11 * fig.get_figwidth())))
     return fig
 

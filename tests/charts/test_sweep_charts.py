@@ -14,7 +14,14 @@ from matplotlib.colors import TwoSlopeNorm
 from matplotlib.figure import Figure
 
 from powershift.analysis.charts.options import ChartOptions
-from powershift.analysis.charts.sweep import CHARTS, outcome_by_parameter, outcome_heatmap, outcome_label
+from powershift.analysis.charts.sweep import (
+    CHARTS,
+    outcome_by_parameter,
+    outcome_heatmap,
+    outcome_label,
+    sensitivity,
+    stacked,
+)
 from powershift.analysis.experiments.design import build_design, parse_param
 from powershift.analysis.experiments.sweep import read_manifest, read_runs, run_sweep
 from powershift.model.files import InputError
@@ -79,7 +86,7 @@ def in_bin(values: pd.Series, low: float, high: float, k: int, bins: int = 10) -
 
 
 def test_outcome_by_parameter_draws_one_banded_panel_per_swept_parameter(lhs: Sweep, draw: Any) -> None:
-    fig = draw(outcome_by_parameter, lhs)
+    fig = draw(outcome_by_parameter, lhs, outcome="share_USA")
     assert "seed-2024" in fig.get_suptitle()
     assert "other parameters vary across their ranges" in fig.get_suptitle()
     axes = panels(fig)
@@ -90,15 +97,39 @@ def test_outcome_by_parameter_draws_one_banded_panel_per_swept_parameter(lhs: Sw
     assert "(%, economic–military index)" in axes[0].get_ylabel()
 
 
-def test_default_outcome_is_the_share_of_the_largest_power_in_percent(lhs: Sweep, draw: Any) -> None:
+def test_default_outcome_is_the_one_the_sweep_moves_most_in_units_of_its_floor(lhs: Sweep, draw: Any) -> None:
+    """Not the largest power's share, which a sweep of PAK's policy hardly moves: the outcome whose binned
+    medians spread most, counted in its floor (0.1 pp for shares, 0.01 for alignment and polarity)."""
     runs = lhs[1]["runs"]
-    largest = runs.filter(like="share_").mean().idxmax()
+    floors = {"share_": (100, 0.1), "alignment_": (1, 0.01), "bloc_power": (100, 0.1), "polarity": (1, 0.01)}
+    moved = {}
+    for column in runs.columns:
+        kind = next((k for k in floors if column.startswith(k)), None)
+        if kind is None:
+            continue
+        factor, floor = floors[kind]
+        spreads = []
+        for path, (low, high) in ((HEDGING, (0.0, 1.0)), (RATE, (0.5, 2.0))):
+            medians = [factor * runs.loc[in_bin(runs[path], low, high, k), column].median() for k in range(10)]
+            spreads.append(np.nanmax(medians) - np.nanmin(medians))
+        moved[column] = max(spreads) / floor
+    expected = max(moved, key=moved.get)
     ax = panels(draw(outcome_by_parameter, lhs))[0]
-    assert ax.get_ylabel().startswith(f"{largest.removeprefix('share_')} power share")
-    first = runs.loc[in_bin(runs[HEDGING], 0.0, 1.0, 0), largest]
+    label, _ = outcome_label(expected)
+    assert ax.get_ylabel() == stacked(label.replace("(%", "(%, economic–military index"))
+    first = runs.loc[in_bin(runs[HEDGING], 0.0, 1.0, 0), expected]
     x, y = ax.get_lines()[0].get_data()
     assert x[0] == pytest.approx(0.05)
-    assert y[0] == pytest.approx(100 * first.median())
+    factor = 100 if expected.startswith(("share_", "bloc_power")) else 1
+    assert y[0] == pytest.approx(factor * first.median())
+
+
+def test_a_response_below_the_floor_is_drawn_flat(lhs: Sweep, draw: Any) -> None:
+    """PAK's share barely moves with these parameters: its axis spans at least 0.1 pp, and the title says so."""
+    fig = draw(outcome_by_parameter, lhs, outcome="share_PAK")
+    low, high = panels(fig)[0].get_ylim()
+    assert high - low >= 0.1 - 1e-12
+    assert "the scale spans at least 0.1 percentage points" in " ".join(fig.get_suptitle().split())
 
 
 def test_outcome_by_parameter_draws_only_the_chosen_parameters(lhs: Sweep, draw: Any) -> None:
@@ -213,3 +244,20 @@ def test_both_charts_are_registered() -> None:
     assert CHARTS["outcome_by_parameter"][0] is outcome_by_parameter
     assert CHARTS["outcome_heatmap"][0] is outcome_heatmap
     assert all(CHARTS[name][1] for name in ("outcome_by_parameter", "outcome_heatmap"))
+
+
+def test_sensitivity_names_every_parameter_whole_and_keeps_every_bar_in_its_panel(lhs: Sweep, draw: Any) -> None:
+    """A long event path is wrapped at its dots, not cut to 'events.us-secondary- […]'; an interval that
+    reaches past 1 widens the panel instead of running off it."""
+    long = "events.us-secondary-sanctions-hazard.magnitude"
+    rows = [
+        {"index": kind, "outcome": "share_USA", "parameter": p, "value": v, "conf": c}
+        for kind in ("S1", "ST")
+        for p, v, c in ((HEDGING, 0.1, 0.05), (long, 0.9, 0.6))
+    ]
+    fig = draw(sensitivity, (lhs[0], {"sensitivity": pd.DataFrame(rows)}))
+    ax = panels(fig)[0]
+    labels = [" ".join(t.get_text().split("\n")).replace(" ", "") for t in ax.get_yticklabels()]
+    assert long in labels and HEDGING in labels
+    low, high = ax.get_xlim()
+    assert low <= -0.15 and high >= 0.9 + 0.6
