@@ -15,6 +15,7 @@ state is data).
 
 from __future__ import annotations
 
+import inspect
 import warnings
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -83,7 +84,7 @@ def discover(runs: pd.DataFrame, params: list[str], flags: np.ndarray, threshold
             needed = "its PRIM package: pip install -e '.[discover]'"
             raise InputError("run.py discover", "ema-workbench", needed) from None
 
-        found = prim.Prim(runs[params], flags, threshold=threshold, peel_alpha=PEEL_ALPHA, mass_min=MASS_MIN)
+        found = prim.Prim(runs[params], flags, peel_alpha=PEEL_ALPHA, mass_min=MASS_MIN, **threshold_option(prim))
         box = found.find_box()
     whole = box.box_lims[0]
     trajectory = box.peeling_trajectory[["coverage", "density", "mass", "res_dim"]].reset_index(drop=True)
@@ -97,6 +98,13 @@ def discover(runs: pd.DataFrame, params: list[str], flags: np.ndarray, threshold
             rows.append({"box": k, "parameter": param, "low": low, "high": high, "restricted": restricted})
     limits = pd.DataFrame(rows)
     return Discovery(trajectory, limits, choose(trajectory, threshold), len(flags), cases)
+
+
+def threshold_option(prim: Any) -> dict[str, float]:
+    """EMA Workbench 2 asks ``Prim`` for a density threshold, used there only to log whether the box found
+    meets it (with true/false outcomes it changes no box); version 3 (Python 3.12+) dropped it. The box is
+    chosen against ``--threshold`` here (``choose``) in both."""
+    return {"threshold": THRESHOLD} if "threshold" in inspect.signature(prim.Prim).parameters else {}
 
 
 def choose(trajectory: pd.DataFrame, threshold: float) -> int:
