@@ -85,8 +85,10 @@ def act(args: argparse.Namespace) -> None:
     name = Path(design.scenario).stem
     out = Path(args.out) if args.out else default_folder(RESULTS_ROOT, f"sweep-{name}")
     result = run_sweep(design, out, args.chunk, args.workers, args.dask, args.resume, args.quiet, finish_sweep)
-    rate = result.ran / result.seconds if result.seconds > 0 else float("inf")
-    print(f"{name}: {result.runs:,} runs ({result.ran:,} run now, {result.seconds:.2f} s, {rate:,.0f} runs/s) -> {out}")
+    # the rate the progress bar shows: runs per second of simulating, not of the indices and charts after
+    rate = result.ran / result.simulated if result.simulated > 0 else float("inf")
+    timing = f"{rate:,.0f} runs/s over {result.simulated:.2f} s of runs, {result.seconds:.2f} s with indices and charts"
+    print(f"{name}: {result.runs:,} runs ({result.ran:,} run now, {timing}) -> {out}")
 
 
 def finish_sweep(out: Path, meta: dict[str, Any], points: np.ndarray, runs: pd.DataFrame) -> dict[str, int]:

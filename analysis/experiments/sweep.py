@@ -70,10 +70,14 @@ of any tables it wrote, which the manifest records."""
 
 @dataclass
 class SweepResult:
+    """What a sweep did: ``simulated`` is the seconds its runs took (what a progress bar's rate counts),
+    ``seconds`` those of the whole call, sensitivity indices and charts included."""
+
     folder: Path
     runs: int
     ran: int
     seconds: float
+    simulated: float
 
 
 def part_name(index: int) -> str:
@@ -213,11 +217,12 @@ def run_sweep(
                 stale.unlink()  # left by a process killed while writing; its chunk is not done (we hold the lock)
             clock = time.perf_counter()
             ran = run_pending(runner, out, design, scenario, meta, points, resume, quiet)
+            simulated = time.perf_counter() - clock
         total = meta["runs"]
         seconds = mark_complete(out, meta, points, extras, clock)
     finally:
         release(out)
-    return SweepResult(out, total, ran, seconds)
+    return SweepResult(out, total, ran, seconds, simulated)
 
 
 def check_target(out: Path, resume: bool, design: SweepDesign, scenario: Scenario, total: int) -> None:

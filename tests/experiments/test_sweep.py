@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import gc
 import os
+import re
 import signal
 import subprocess
 import sys
@@ -269,3 +270,18 @@ def test_a_finished_chunk_leaves_no_model_behind() -> None:
     for index in range(3):
         simulate(Chunk(index, scenario, 0, np.arange(4)))
     assert worlds_alive() == before
+
+
+def test_the_closing_rate_is_the_progress_bars_runs_per_second_of_simulating(tmp_path: Path) -> None:
+    """The closing line once divided by the whole call (indices and charts included) and so disagreed with the
+    progress bar: now it counts runs per second of running them, and gives the whole time beside it."""
+    args = ["--param", "actors.PAK.policy.hedging=0:2", "--sampler", "sobol", "--samples", "16", "--years", "1"]
+    done = cli("sweep", "baseline", *args, "--out", "s", "--quiet", cwd=tmp_path)
+    assert done.returncode == 0, done.stderr
+    line = done.stdout.strip().splitlines()[-1]
+    found = re.findall(r"([\d,.]+) (?:runs/s|s of runs|s with)", line)
+    rate, simulated, whole = (float(x.replace(",", "")) for x in found)
+    runs = int(re.search(r"\(([\d,]+) run now", line).group(1).replace(",", ""))
+    assert simulated <= whole
+    assert runs / (simulated + 0.005) - 1 <= rate <= runs / max(simulated - 0.005, 1e-9) + 1  # seconds shown to 0.01
+    assert "(charts" not in line and "with indices and charts" in line
