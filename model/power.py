@@ -29,6 +29,7 @@ COMPONENTS = ("gdp_mer", "gdp_ppp", "military", "personnel", "industry", "energy
 """Every component recorded per actor and step (as a share of the actor set's total)."""
 
 CINC_COMPONENTS = ("military", "personnel", "industry", "energy", "population", "urban_population")
+ECONOMIC_MILITARY_COMPONENTS = ("gdp_mer", "gdp_ppp", "military")
 HEADLINE = "economic_military"
 
 
@@ -39,7 +40,7 @@ def shares(values: np.ndarray) -> np.ndarray:
 
 def economic_military(components: dict[str, np.ndarray], weights: dict[str, np.ndarray]) -> np.ndarray:
     """Weighted mean of the GDP (market rates), GDP (PPP) and military-capability shares."""
-    parts = ("gdp_mer", "gdp_ppp", "military")
+    parts = ECONOMIC_MILITARY_COMPONENTS
     total = sum(weights[c] for c in parts)
     safe = np.where(total > 0, total, 1.0)
     return sum(weights[c][:, None] * shares(components[c]) for c in parts) / safe[:, None]
@@ -62,6 +63,13 @@ INDICES: dict[str, Callable[[dict[str, np.ndarray], dict[str, np.ndarray]], np.n
     "net_resources": net_resources,
 }
 """The power indices by name, as ``power.index`` selects them."""
+
+INDEX_COMPONENTS: dict[str, tuple[str, ...]] = {
+    HEADLINE: ECONOMIC_MILITARY_COMPONENTS,
+    "cinc": CINC_COMPONENTS,
+    "net_resources": ("gdp_mer", "population"),
+}
+"""The components each index reads: a share on it moves only with these (``explain --state`` splits by them)."""
 
 
 def capability(

@@ -208,7 +208,7 @@ class World(mesa.Model):
         self.inertia_on = self.spec.mechanisms.inertia
         self.p = {path: self.value(path) for path in NUMBER_PATHS}
         self.power_index = self.spec.power.index
-        self.power_weights = {c: self.value(f"power.{c}") for c in ("gdp_mer", "gdp_ppp", "military")}
+        self.power_weights = {c: self.value(f"power.{c}") for c in power.ECONOMIC_MILITARY_COMPONENTS}
         self._init_actor_values()
         self.policy = {name: v.copy() for name, v in self.base_policy.items()}
         # the default friction is per world (a sweep or a posterior may vary it); a scenario's per-dyad

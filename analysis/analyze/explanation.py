@@ -14,17 +14,14 @@ from pathlib import Path
 from typing import Any
 
 import pandas as pd
-import yaml
 
 from powershift.analysis.analyze.spread import quantiles
-from powershift.analysis.experiments.ensemble import run_ensemble
-from powershift.analysis.experiments.posterior import reopen
+from powershift.analysis.experiments.ensemble import rerun
 from powershift.analysis.results import readers
 from powershift.analysis.results.manifests import FORMAT_VERSION, write_manifest
 from powershift.analysis.results.storage import Extras, new_folder, package_version, read_results
 from powershift.model.dyads import Dyad
 from powershift.model.files import InputError
-from powershift.model.scenario import scenario_from_text
 
 MECHANISM_LABELS = {
     "threat": "balancing a threat",
@@ -269,17 +266,10 @@ def without_each_event(
     interact.
     """
     spec, (a, b) = source["parameters"], dyad
-    record = source.get("parameter_set")
-    posterior = reopen(record)
-    # paths the original run fixed with --set are in the resolved scenario already: keep them fixed
-    fixed = () if posterior is None else tuple(f"{p}=" for p in posterior.model_parameters if p not in record["paths"])
 
     def change(events: list[dict[str, Any]]) -> pd.Series:
-        text = yaml.safe_dump({**spec, "events": events}, sort_keys=False)
-        scenario = scenario_from_text(text, f"{source['scenario']} (explain --counterfactual)")
-        align = run_ensemble(
-            scenario, source["replicates"], source["seed"], overrides=fixed, workers=workers, posterior=posterior
-        ).tables["alignment"]
+        label = f"{source['scenario']} (explain --counterfactual)"
+        align = rerun(source, {**spec, "events": events}, label, workers=workers).tables["alignment"]
         rows = align[(align["actor_a"] == a) & (align["actor_b"] == b)].set_index(["date", "replicate"])["alignment"]
         return rows.loc[end] - rows.loc[begin]
 

@@ -14,7 +14,7 @@ from typing import Any
 import pandas as pd
 from matplotlib.figure import Figure
 
-from powershift.analysis.charts import comparison, discovery, ensemble, explanation, style, sweep
+from powershift.analysis.charts import comparison, discovery, ensemble, explanation, share_explanation, style, sweep
 from powershift.analysis.charts.options import ChartOptions
 from powershift.analysis.results.paths import CHART_BYTES, check_output
 from powershift.analysis.results.staging import staged_files
@@ -28,6 +28,7 @@ FAMILIES: dict[str, dict[str, tuple[Draw, str]]] = {
     "sweep": sweep.CHARTS,
     "comparison": comparison.CHARTS,
     "explanation": explanation.CHARTS,
+    "share_explanation": share_explanation.CHARTS,
     "discovery": discovery.CHARTS,
 }
 

@@ -79,6 +79,12 @@ def subtitle(meta: dict[str, Any]) -> str:
         )
     if kind == "explanation":
         return f"{subtitle(meta['source'])} · {meta['dyad']} from {meta['from']} to {meta['to']}"
+    if kind == "share_explanation":
+        run, base = meta["source"], meta["against"]
+        return (
+            f"Scenario '{run['scenario']}' against '{base['scenario']}' · {run['replicates']} paired replicates · "
+            f"seed {run['seed']} · {meta['state']} at {meta['to']} · power on the {index_name(meta['index'])}"
+        )
     if kind == "discovery":
         return (
             f"PRIM over sweep {meta['sweep']} of scenario '{meta['scenario']}' · {meta['runs']:,} runs, "
@@ -137,6 +143,8 @@ def parameter_note(meta: dict[str, Any]) -> str:
     if kind == "explanation":
         source = meta.get("source") or {}
         return f"Parameters: {describe(source['parameter_set'])}" if "parameter_set" in source else ""
+    if kind == "share_explanation":
+        return f"Parameters: {describe(meta['source'].get('parameter_set'))}"
     if kind == "comparison":
         members = meta.get("members") or []
         sets = {m.get("label", ""): describe(m.get("parameter_set")) for m in members}

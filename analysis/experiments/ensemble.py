@@ -11,16 +11,25 @@ from __future__ import annotations
 
 import time
 from datetime import UTC, datetime
+from typing import Any
 
 import numpy as np
 import pandas as pd
+import yaml
 
 from powershift.analysis.experiments.engine import DEFAULT_CHUNK, Chunk, check_chunk, chunk_bounds, executor
-from powershift.analysis.experiments.posterior import DEFAULTS, Posterior, check_posterior, fixed_paths, world_values
+from powershift.analysis.experiments.posterior import (
+    DEFAULTS,
+    Posterior,
+    check_posterior,
+    fixed_paths,
+    reopen,
+    world_values,
+)
 from powershift.analysis.results.storage import Results
 from powershift.analysis.results.tables import TABLES
 from powershift.model.files import InputError
-from powershift.model.scenario import Scenario
+from powershift.model.scenario import Scenario, scenario_from_text
 from powershift.model.world import CONTRIBUTIONS
 
 MAX_REPLICATES = 1_000_000
@@ -95,3 +104,22 @@ def run_ensemble(
     tables = {name: pd.concat([p[name] for _, p in parts], ignore_index=True) for name in TABLES}
     seconds = time.perf_counter() - clock
     return Results(scenario, seed, replicates, tuple(overrides), tables, started, seconds, parameter_set)
+
+
+def rerun(
+    source: dict[str, Any], spec: dict[str, Any], label: str, fixed: tuple[str, ...] = (), workers: int = 1
+) -> Results:
+    """The worlds of the ensemble whose manifest is ``source`` again, from ``spec`` (its resolved scenario,
+    perhaps changed: an event removed, a parameter set to 0), with its seed, replicates and parameter set.
+
+    Replicate r draws what it drew before, the same posterior draw included, so the difference from the
+    original worlds is the change to ``spec`` alone. The posterior's paths the original run fixed with
+    ``--set`` stay fixed (their value is in ``spec``), and so do the ``fixed`` assignments (``PATH=VALUE``).
+    """
+    record = source.get("parameter_set")
+    posterior = reopen(record)
+    kept = () if posterior is None else tuple(f"{p}=" for p in posterior.model_parameters if p not in record["paths"])
+    scenario = scenario_from_text(yaml.safe_dump(spec, sort_keys=False), label)
+    return run_ensemble(
+        scenario, source["replicates"], source["seed"], overrides=kept + fixed, workers=workers, posterior=posterior
+    )

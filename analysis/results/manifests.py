@@ -118,17 +118,28 @@ class ExplanationManifest(_WithTables):
     counterfactual: bool = False
 
 
+class ShareExplanationManifest(_WithTables):
+    kind: Literal["share_explanation"]
+    state: str = Field(min_length=1)
+    end: str = Field(alias="to", pattern=r"^\d{4}-\d{2}-\d{2}$")
+    index: str
+    source: dict[str, Any]
+    against: dict[str, Any]
+
+
 MANIFESTS: dict[str, type[_Manifest]] = {
     "ensemble": EnsembleManifest,
     "sweep": SweepManifest,
     "comparison": ComparisonManifest,
     "explanation": ExplanationManifest,
+    "share_explanation": ShareExplanationManifest,
 }
 WRITERS = {
     "ensemble": "run.py run",
     "sweep": "run.py sweep",
     "comparison": "run.py compare",
     "explanation": "run.py explain",
+    "share_explanation": "run.py explain --state",
 }
 
 

@@ -39,6 +39,8 @@ def power_index(meta: dict[str, Any]) -> str:
     kind = meta.get("kind", "ensemble")
     if kind == "explanation":
         return power_index(meta["source"])
+    if kind == "share_explanation":
+        return str(meta["index"])
     if kind == "comparison":
         indices = set(member_indices(meta).values())
         return indices.pop() if len(indices) == 1 else MIXED

@@ -90,6 +90,11 @@ def read_explanation(folder: Path) -> tuple[dict[str, Any], dict[str, pd.DataFra
     return read_single_table(folder, "explanation", "parts")
 
 
+def read_share_explanation(folder: Path) -> tuple[dict[str, Any], dict[str, pd.DataFrame]]:
+    """A folder written by ``run.py explain --state``: its manifest and parts table, validated."""
+    return read_single_table(folder, "share_explanation", "parts")
+
+
 def read_single_table(folder: Path, kind: str, name: str) -> tuple[dict[str, Any], dict[str, pd.DataFrame]]:
     """A folder of one parquet table (a comparison's series, an explanation's parts): the manifest of
     that kind, then the table it names, checked against its schema and row count."""
@@ -104,6 +109,7 @@ READERS = {
     "sweep": read_sweep,
     "comparison": read_comparison,
     "explanation": read_explanation,
+    "share_explanation": read_share_explanation,
 }
 
 

@@ -121,7 +121,7 @@ class Index:
     @classmethod
     def of(cls, scenario: Scenario) -> Index:
         spec = scenario.spec
-        weights = {c: float(getattr(spec.power, c)) for c in ("gdp_mer", "gdp_ppp", "military")}
+        weights = {c: float(getattr(spec.power, c)) for c in power.ECONOMIC_MILITARY_COMPONENTS}
         return cls(spec.power.index, weights, float(spec.military.depreciation))
 
 
