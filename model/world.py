@@ -12,7 +12,8 @@ power and blocs are measured and recorded. Which mechanisms move alignment is th
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Sequence
+import functools
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 
 import mesa
@@ -57,6 +58,7 @@ METRIC_SERIES = (
     "bloc_power_1",
     "parity",
 )
+MEASURES = frozenset(ACTOR_SERIES + METRIC_SERIES)
 
 
 class NonFiniteState(InputError, ValueError):
@@ -143,9 +145,13 @@ class World(mesa.Model):
         seeds: Sequence[np.random.SeedSequence],
         values: dict[str, np.ndarray] | None = None,
         record_contributions: bool = True,
+        measures: Iterable[str] = MEASURES,
     ) -> None:
         """``record_contributions=False`` leaves ``recording.contributions`` empty: the largest record
-        (steps × worlds × pairs × mechanisms), which outcome summaries do not need."""
+        (steps × worlds × pairs × mechanisms), which outcome summaries do not need. ``measures`` names the
+        actor and metric series to record (all by default): a sweep's outcome summaries read four, and
+        measuring bloc safety every step costs a sixth of it. Those left out are absent from the recording,
+        and nothing the worlds do depends on them."""
         super().__init__(rng=int(seeds[0].generate_state(1)[0]) if seeds else None)
         self.plan = scenario  # not `self.scenario`: Mesa >= 3.5 reserves Model.scenario for its own class
         self.spec = spec = scenario.spec
@@ -157,6 +163,9 @@ class World(mesa.Model):
         self.dt = 1.0 / spec.steps_per_year
         self.horizon = scenario.steps
         self.record_contributions = record_contributions
+        self.measures = frozenset(measures)
+        if unknown := sorted(self.measures - MEASURES):
+            raise ValueError(f"unknown measures {unknown}: choose from {sorted(MEASURES)}")
         self.t = 0
         self.values = values or {}
         for path in self.values:
@@ -584,40 +593,11 @@ class World(mesa.Model):
     def _record(self, contributions: np.ndarray, event_contributions: np.ndarray) -> None:
         self.check_finite()
         h, i, j = self.recording, *self.pairs
-        sides, energy = blocs.global_minimum(self.index_shares, self.alignment)
-        anchor_side = sides[np.arange(self.worlds), self.bloc_anchor]
-        bloc = (sides != anchor_side[:, None]).astype(int)
-        in_bloc1 = bloc == 1
-        safety = blocs.safety(self.index_shares, self.alignment, sides, self.bloc_anchor, self.pair_noise())
-        values = {
-            "capability": self.capability,
-            "power_share": self.index_shares,
-            "gdp": self.gdp_mer,
-            "gdp_ppp": self.gdp_ppp,
-            "population": self.population,
-            "milex": self.milex,
-            "military_stock": self.stock,
-            "bloc": bloc,
-            "p_bloc1": safety.p_bloc1,
-            "flip_cost": safety.flip_cost,
-            "stability": self.stability,
-            "tilt": metrics.tilt(self.alignment, self.index_shares, bloc),
-            "allied_power": metrics.allied_power(self.alignment, self.index_shares),
-            **{f"{c}_share": power.shares(v) for c, v in self.components.items()},
-        }
-        summary = {
-            "polarity": metrics.polarity(self.index_shares),
-            "balance_index": metrics.balance_index(self.alignment),
-            "landscape_energy": energy,
-            "bloc_gap": safety.gap,
-            "bloc_power_0": np.where(in_bloc1, 0.0, self.index_shares).sum(axis=1),
-            "bloc_power_1": np.where(in_bloc1, self.index_shares, 0.0).sum(axis=1),
-            "parity": metrics.parity(self.index_shares),
-        }
+        values, summary = self._measured()
         steps = self.horizon + 1
         if h.alignment is None:
-            h.actors = {k: np.zeros((steps, self.worlds, self.n)) for k in ACTOR_SERIES}
-            h.metrics = {k: np.zeros((steps, self.worlds)) for k in METRIC_SERIES}
+            h.actors = {k: np.zeros((steps, self.worlds, self.n)) for k in values}
+            h.metrics = {k: np.zeros((steps, self.worlds)) for k in summary}
             h.alignment = np.zeros((steps, self.worlds, len(i)))
             h.trade = np.zeros((steps, self.worlds, len(i)))
             if self.record_contributions:
@@ -632,6 +612,53 @@ class World(mesa.Model):
         if h.contributions is not None:
             h.contributions[self.t] = np.moveaxis(contributions, 0, -1)
             h.event_contributions[self.t] = np.moveaxis(event_contributions, 0, -1)
+
+    def _measured(self) -> tuple[dict[str, np.ndarray], dict[str, np.ndarray]]:
+        """The actor series (W, N) and metric series (W,) in ``measures`` as they stand now, each computed
+        only if asked for; the best split into blocs and its safety are computed once, if any asks."""
+
+        @functools.cache
+        def split() -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+            sides, energy = blocs.global_minimum(self.index_shares, self.alignment)
+            anchor_side = sides[np.arange(self.worlds), self.bloc_anchor]
+            return (sides != anchor_side[:, None]).astype(int), sides, energy
+
+        @functools.cache
+        def safety() -> blocs.BlocSafety:
+            return blocs.safety(self.index_shares, self.alignment, split()[1], self.bloc_anchor, self.pair_noise())
+
+        def in_bloc1() -> np.ndarray:
+            return split()[0] == 1
+
+        actor: dict[str, Callable[[], np.ndarray]] = {
+            "capability": lambda: self.capability,
+            "power_share": lambda: self.index_shares,
+            "gdp": lambda: self.gdp_mer,
+            "gdp_ppp": lambda: self.gdp_ppp,
+            "population": lambda: self.population,
+            "milex": lambda: self.milex,
+            "military_stock": lambda: self.stock,
+            "bloc": lambda: split()[0],
+            "p_bloc1": lambda: safety().p_bloc1,
+            "flip_cost": lambda: safety().flip_cost,
+            "stability": lambda: self.stability,
+            "tilt": lambda: metrics.tilt(self.alignment, self.index_shares, split()[0]),
+            "allied_power": lambda: metrics.allied_power(self.alignment, self.index_shares),
+            **{f"{c}_share": functools.partial(power.shares, v) for c, v in self.components.items()},
+        }
+        system: dict[str, Callable[[], np.ndarray]] = {
+            "polarity": lambda: metrics.polarity(self.index_shares),
+            "balance_index": lambda: metrics.balance_index(self.alignment),
+            "landscape_energy": lambda: split()[2],
+            "bloc_gap": lambda: safety().gap,
+            "bloc_power_0": lambda: np.where(in_bloc1(), 0.0, self.index_shares).sum(axis=1),
+            "bloc_power_1": lambda: np.where(in_bloc1(), self.index_shares, 0.0).sum(axis=1),
+            "parity": lambda: metrics.parity(self.index_shares),
+        }
+        return (
+            {k: f() for k, f in actor.items() if k in self.measures},
+            {k: f() for k, f in system.items() if k in self.measures},
+        )
 
     def pair_noise(self) -> np.ndarray:
         """How far ``blocs.temperature`` years of noise typically move each pair from here (W, P):

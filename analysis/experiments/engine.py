@@ -27,11 +27,11 @@ import numpy as np
 import pandas as pd
 from tqdm import tqdm
 
-from powershift.analysis.experiments.outcomes import run_outcomes
+from powershift.analysis.experiments.outcomes import OUTCOME_MEASURES, run_outcomes
 from powershift.analysis.results.tables import recording_tables
 from powershift.model.files import InputError
 from powershift.model.scenario import Scenario
-from powershift.model.world import NonFiniteState, World, world_seed
+from powershift.model.world import MEASURES, NonFiniteState, World, world_seed
 
 DEFAULT_CHUNK = 500
 IN_FLIGHT_PER_WORKER = 2  # enough to keep a worker busy; more would only hold memory
@@ -62,7 +62,8 @@ def simulate(chunk: Chunk) -> dict[str, pd.DataFrame]:
     """Run one chunk and return its tables: ``runs`` (outcome summaries) and/or the recording's tables."""
     seeds = [world_seed(chunk.seed, int(r)) for r in chunk.replicates]
     try:
-        world = World(chunk.scenario, seeds, chunk.values, record_contributions=chunk.tables)
+        measures = MEASURES if chunk.tables else OUTCOME_MEASURES
+        world = World(chunk.scenario, seeds, chunk.values, record_contributions=chunk.tables, measures=measures)
         world.run()
     except NonFiniteState as exc:  # name the world as the user knows it: its replicate (and point)
         replicate = int(chunk.replicates[int(exc.world)])

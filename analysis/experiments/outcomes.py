@@ -19,6 +19,9 @@ import pandas as pd
 from powershift.model.dyads import Dyad
 from powershift.model.world import World
 
+OUTCOME_MEASURES = ("power_share", "bloc", "bloc_power_0", "polarity")
+"""The recorded series ``run_outcomes`` reads: all a world must measure when no tables are kept."""
+
 
 def outcome_dyads(world: World) -> list[Dyad]:
     """The dyads whose final alignment is summarised (canonical): the scenario's focus, else all of

@@ -93,12 +93,14 @@ def simulate(
     the same whatever else runs beside it.
     """
     model_values = {k: np.asarray(v, dtype=float) for k, v in values.items() if not k.startswith(OBSERVATION_PREFIX)}
-    world = World(scenario, [world_seed(seed, int(r)) for r in replicates], model_values, record_contributions=False)
+    scored = {"power share": "power_share", "GDP share": "gdp_mer_share"}
+    seeds = [world_seed(seed, int(r)) for r in replicates]
+    world = World(scenario, seeds, model_values, record_contributions=False, measures=scored.values())
     recording = world.run()
     codes = list(world.codes)
     steps = horizon_steps(scenario, horizons)
     out = Changes({"power share": codes, "GDP share": codes, "UN distance": dyads(codes)})
-    for quantity, series in (("power share", "power_share"), ("GDP share", "gdp_mer_share")):
+    for quantity, series in scored.items():
         track = recording.actors[series]
         out.values[quantity] = 100 * (track[steps] - track[0][None])
     world.release()

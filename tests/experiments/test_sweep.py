@@ -19,6 +19,7 @@ from powershift.analysis.cli.sweep import finish_sweep
 from powershift.analysis.experiments.design import SweepDesign, build_design, parse_param, point_count, sample_points
 from powershift.analysis.experiments.engine import Chunk, simulate
 from powershift.analysis.experiments.ensemble import run_ensemble
+from powershift.analysis.experiments.outcomes import OUTCOME_MEASURES, run_outcomes
 from powershift.analysis.experiments.sweep import read_manifest, read_runs, run_sweep
 from powershift.model.files import InputError
 from powershift.model.scenario import load_scenario
@@ -256,6 +257,32 @@ def test_leaving_out_contributions_changes_no_number() -> None:
     assert np.array_equal(full.alignment, lean.alignment)
     for name, series in full.actors.items():
         assert np.array_equal(series, lean.actors[name])
+
+
+def test_measuring_only_the_outcomes_changes_no_number_and_records_only_them() -> None:
+    """A sweep's worlds measure only what its outcome summaries read; what they do is unchanged, bit for bit."""
+    scenario = load_scenario("seed-2024", years=2)
+    seeds = [world_seed(1, r) for r in range(3)]
+    full = World(scenario, seeds, record_contributions=False).run()
+    lean = World(scenario, seeds, record_contributions=False, measures=OUTCOME_MEASURES).run()
+    assert set(lean.actors) | set(lean.metrics) == set(OUTCOME_MEASURES)
+    assert np.array_equal(full.alignment, lean.alignment) and np.array_equal(full.trade, lean.trade)
+    for name in lean.actors:
+        assert np.array_equal(full.actors[name], lean.actors[name])
+    for name in lean.metrics:
+        assert np.array_equal(full.metrics[name], lean.metrics[name])
+    with pytest.raises(ValueError, match=r"unknown measures \['bloc_size'\]"):
+        World(scenario, seeds, measures=("bloc_size",))
+
+
+def test_a_sweep_chunk_gives_the_outcomes_a_fully_measured_world_gives() -> None:
+    scenario = load_scenario("seed-2024", years=2)
+    chunk = Chunk(0, scenario, 4, np.arange(5))
+    world = World(scenario, [world_seed(4, r) for r in range(5)])
+    world.run()
+    expected = run_outcomes(world)
+    runs = simulate(chunk)["runs"].drop(columns=["replicate", "seed"])
+    pd.testing.assert_frame_equal(runs, expected)
 
 
 def test_a_finished_chunk_leaves_no_model_behind() -> None:
