@@ -76,9 +76,11 @@ def calibrate_posterior(args: argparse.Namespace) -> None:
 
     --out is not reserved as a folder: it names two new files, which writing the posterior refuses to put
     over existing ones."""
-    out = Path(args.out) if args.out else RESULTS_ROOT / "posterior-2014-2019"
     if args.replicates is not None:
         raise InputError("--replicates", "(option)", "no --replicates with --calibrate (it runs one world per draw)")
+    if args.out is None:
+        RESULTS_ROOT.mkdir(exist_ok=True)  # the default's folder, as other commands make it
+    out = Path(args.out) if args.out else RESULTS_ROOT / "posterior-2014-2019"
     posterior = calibration.calibrate(out, calibration.FULL, args.seed, args.workers)
     details = posterior.manifest["details"]
     print(

@@ -324,6 +324,24 @@ def library_versions() -> dict[str, str]:
     return found
 
 
+def posterior_files(path: str | Path) -> tuple[Path, Path]:
+    """``NAME.yaml`` and ``NAME.csv`` for a path that is either of them or ``NAME``."""
+    target = Path(path)
+    stem = target.with_suffix("") if target.suffix in (".yaml", ".yml", ".csv") else target
+    return stem.with_name(stem.name + ".yaml"), stem.with_name(stem.name + ".csv")
+
+
+def check_new_posterior(path: str | Path) -> None:
+    """Refuse a posterior path whose files exist or whose folder does not: checked before a fit, which takes
+    minutes, as well as when writing."""
+    yaml_path, csv_path = posterior_files(path)
+    for existing in (yaml_path, csv_path):
+        if os.path.lexists(existing):
+            raise InputError(existing, "(file)", NEW_FILE)
+    if not yaml_path.parent.is_dir():
+        raise InputError(yaml_path.parent, "(folder)", "an existing folder")
+
+
 def write_posterior(draws: pd.DataFrame, manifest: dict[str, Any], path: str | Path) -> Posterior:
     """Write ``draws`` as ``NAME.csv`` and ``manifest`` (completed) as ``NAME.yaml``, for ``path`` = either.
 
@@ -334,14 +352,9 @@ def write_posterior(draws: pd.DataFrame, manifest: dict[str, Any], path: str | P
     appear together (the manifest last, so a reader never sees a manifest without its draws) and
     never over an existing file. Returns the posterior as read back.
     """
-    target = Path(path)
-    stem = target.with_suffix("") if target.suffix in (".yaml", ".yml", ".csv") else target
-    yaml_path, csv_path = stem.with_name(stem.name + ".yaml"), stem.with_name(stem.name + ".csv")
-    for existing in (yaml_path, csv_path):
-        if os.path.lexists(existing):
-            raise InputError(existing, "(file)", NEW_FILE)
-    if not yaml_path.parent.is_dir():
-        raise InputError(yaml_path.parent, "(folder)", "an existing folder")
+    yaml_path, csv_path = posterior_files(path)
+    check_new_posterior(path)
+    stem = yaml_path.with_suffix("")
     table = pd.DataFrame(draws)
     table.columns = [str(c) for c in table.columns]
     content = table.to_csv(index=False, lineterminator="\n").encode("utf-8")

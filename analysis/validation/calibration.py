@@ -34,7 +34,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from powershift.analysis.experiments.posterior import Posterior, write_posterior
+from powershift.analysis.experiments.posterior import Posterior, check_new_posterior, write_posterior
 from powershift.analysis.validation import hindcast
 from powershift.analysis.validation.replay import Index
 from powershift.model.scenario import Scenario, load_scenario
@@ -201,6 +201,7 @@ def calibrate(path: Path, budget: Budget = FULL, seed: int = 0, workers: int = 1
     """Fit the posterior on the record's calibration years and write it (``NAME.csv`` and
     ``NAME.yaml`` for ``path``, never over an existing file). With one worker the result is a
     function of the seed alone; pyabc's multicore sampler is faster but not reproducible."""
+    check_new_posterior(path)
     scenario = calibration_scenario()
     draws, facts = fit(observed_summaries(scenario), scenario, budget, seed, workers)
     command = f"run.py history --calibrate --seed {seed} --workers {workers} --out {path}"

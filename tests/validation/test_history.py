@@ -10,6 +10,8 @@ import numpy as np
 import pandas as pd
 import pytest
 
+from powershift.analysis.experiments.posterior import NEW_FILE
+from powershift.analysis.validation import calibration
 from powershift.analysis.validation import replay as history
 from powershift.model.actors import load_actor_set
 from powershift.model.scenario import load_scenario
@@ -224,6 +226,23 @@ def test_calibrate_refuses_replicates_and_writes_nothing(tmp_path: Path) -> None
     done = cli("history", "--calibrate", "--replicates", "3", "--out", "post", cwd=tmp_path)
     assert done.returncode == 2 and "--replicates" in done.stderr
     assert files_under(tmp_path) == []
+
+
+def test_calibrate_refuses_an_existing_posterior_or_a_missing_folder_before_fitting(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Refused before the fit starts (it takes minutes, and its result could not be written)."""
+
+    def no_fit(*args: object, **kwargs: object) -> None:
+        raise AssertionError("the fit started")
+
+    monkeypatch.setattr(calibration, "fit", no_fit)
+    (tmp_path / "post.csv").write_text("kept\n")
+    done = cli("history", "--calibrate", "--out", "post", cwd=tmp_path)
+    assert done.returncode == 2 and done.stderr.strip() == f"post.csv: (file): {NEW_FILE}"
+    missing = cli("history", "--calibrate", "--out", "nowhere/post", cwd=tmp_path)
+    assert missing.returncode == 2 and missing.stderr.strip() == "nowhere: (folder): an existing folder"
+    assert files_under(tmp_path) == [tmp_path / "post.csv"] and (tmp_path / "post.csv").read_text() == "kept\n"
 
 
 def test_validation_document_shows_the_current_scorecard() -> None:
