@@ -8,9 +8,9 @@ the runs where it happens lie inside) to pure (high density: most runs inside ar
 happens). Each box says which parameters it restricts and to what.
 
 The outcome is a pandas expression over a sweep's runs table, true or false per run, e.g.
-``share_IND > 0.1`` or ``bloc_PAK != bloc_PAK_start``: shares are fractions there, and
-``bloc_<CODE>_start`` is each state's bloc at the start (the same in every world: the start
-state is data).
+``share_IND > 0.1`` or ``bloc_PAK != bloc_PAK_start``: shares are fractions of 1 there, as in every
+table (0.1 is 10 %), and ``bloc_<CODE>_start`` is each state's bloc at the start (the same in every
+world: the start state is data).
 """
 
 from __future__ import annotations
@@ -66,7 +66,9 @@ def outcome_flags(runs: pd.DataFrame, expression: str, extra: dict[str, int]) ->
         ) from None
     if not isinstance(flags, pd.Series) or flags.dtype != bool:
         raise InputError(
-            "--outcome", expression, "a condition that is true or false for each run, e.g. share_IND > 0.1"
+            "--outcome",
+            expression,
+            "a condition that is true or false for each run, e.g. share_IND > 0.1 (shares are fractions: 0.1 is 10 %)",
         )
     return flags.to_numpy()
 

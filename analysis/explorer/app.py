@@ -23,6 +23,7 @@ from typing import Any
 import solara
 import solara.lab
 
+from powershift.analysis.analyze.comparison import display_factor
 from powershift.analysis.charts.registry import charts_for
 from powershift.analysis.experiments.posterior import describe
 from powershift.analysis.explorer import drawing, views
@@ -277,7 +278,8 @@ def DifferenceTable(current: Look) -> None:
 
 def difference_table(current: Look) -> str:
     """The end-of-run power shares and focus-dyad alignments of both, and their paired differences with 90 %
-    intervals, as HTML tables: the rows of ``powershift compare``'s end_state.csv for the same two scenarios."""
+    intervals, as HTML tables: the rows of ``powershift compare``'s end_state.csv for the same two scenarios, with
+    the shares (fractions there) in % and their differences in percentage points."""
     ends = current.ends
     date = html.escape(str(ends["date"].iloc[0]))
     return (
@@ -289,7 +291,9 @@ def difference_table(current: Look) -> str:
 
 
 def end_rows(current: Look, prefix: str, what: str, unit: str, change: str, fmt: str) -> str:
-    ends = current.ends[current.ends["outcome"].str.startswith(prefix)]
+    ends = current.ends[current.ends["outcome"].str.startswith(prefix)].copy()
+    shown = ["median", "difference", "difference_low", "difference_high"]
+    ends[shown] = ends[shown] * display_factor(prefix)
     base = ends[ends["scenario"] == current.comparison["scenarios"][0]].set_index("outcome")
     edited = ends[ends["difference"].notna()]
     cells = "".join(

@@ -26,7 +26,7 @@ from powershift.analysis.explorer.views import Choices, png
 # only their ratios matter, to give each side about the same work.
 COST = {
     "power_shares": 0.3,
-    "difference": 0.65,
+    "difference": 0.75,
     "focus_alignment": 0.25,
     "bloc_safety": 0.5,
     "network": 0.13,

@@ -41,7 +41,7 @@ def test_end_state_reports_the_last_date_median_and_the_share_of_pairs_higher() 
     assert ends.loc["a", "median"] == 5.0 and np.isnan(ends.loc["a", "difference"])
     assert ends.loc["b", "difference"] == 1.0  # the median of the paired differences, not of the levels
     assert ends.loc["b", "share_higher"] == pytest.approx(8 / 11)
-    assert ends.loc["b", "unit"].startswith("% (")
+    assert ends.loc["b", "unit"].startswith("share of power, 0–1 (")  # a fraction, as the series holds it
 
 
 def parts(start: float, pushes: dict[str, float], end: float, replicates: int = 3) -> pd.DataFrame:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import re
 from pathlib import Path
 from typing import Any
 
@@ -13,7 +14,7 @@ import pytest
 from matplotlib.collections import PolyCollection
 from matplotlib.colors import to_hex
 
-from powershift.analysis.analyze.comparison import Member, is_paired, series
+from powershift.analysis.analyze.comparison import Member, is_paired, noise_band, series
 from powershift.analysis.analyze.explanation import contributions, summarise
 from powershift.analysis.charts import comparison as comparison_charts
 from powershift.analysis.charts import ensemble, style
@@ -190,12 +191,50 @@ def test_comparison_panels_have_a_level_and_a_difference_row_per_actor(compared:
     for code, level, change in zip(FIVE, axes[0], axes[1], strict=True):
         colours = [to_hex(line.get_color()) for line in level.get_lines()]
         assert colours == [style.REFERENCE.lower(), style.ACTOR_COLOURS[code].lower()]
-        assert len(bands(level)) == 4 and len(bands(change)) == 2
+        assert len(bands(level)) == 4 and len(bands(change)) == 3  # 50 % and 90 % of worlds, the seed noise
+        assert len(noise_bands(change)) == 1
     assert axes[0, 0].get_ylabel() == "Power share\n(%, economic–military index)"
     assert "percentage points" in axes[1, 0].get_ylabel()
     assert "Scenarios 'baseline' vs 'seed-2024'" in suptitle(fig) and "paired" in suptitle(fig)
     labels = legend_texts(fig.legends[0])
     assert labels[0] == "baseline (reference)" and labels[1].startswith("seed-2024")
+    assert labels[-1] == "90 % band of the median from seed noise\n(bootstrap over paired worlds)"
+    plt.close(fig)
+
+
+def noise_bands(ax: Any) -> list[Any]:
+    """The hatched seed-noise bands of a panel (or bars, in the end-state chart)."""
+    return [c for c in [*ax.collections, *ax.patches] if c.get_hatch() == comparison_charts.NOISE["hatch"]]
+
+
+def test_comparison_shares_come_as_fractions_and_are_drawn_in_percent_with_their_seed_noise(compared: Any) -> None:
+    """The series holds fractions; the chart draws the levels in %, the difference and its seed-noise band in pp,
+    and writes the difference at the end with the band's half-width."""
+    meta, tables = compared
+    s = tables["series"]
+    pak = s[s.outcome == "share_PAK"]
+    assert pak["value"].between(0, 1).all()
+    fig = comparison_charts.compare_power_shares(meta, tables, ChartOptions())
+    level, change = np.array(fig.axes).reshape(2, -1)[:, 0]
+    reference = next(line for line in level.get_lines() if line.get_label() == "baseline")
+    expected = 100 * pak[pak.scenario == "baseline"].groupby("date")["value"].median().to_numpy()
+    np.testing.assert_allclose(reference.get_ydata(), expected, rtol=1e-12)
+    rows = pak.pivot_table(index=["date", "replicate"], columns="scenario", values="value")
+    paired = (rows["seed-2024"] - rows["baseline"]).groupby("date").median()
+    line = next(line for line in change.get_lines() if "−" in line.get_label())
+    np.testing.assert_allclose(line.get_ydata(), 100 * paired.to_numpy(), rtol=1e-9, atol=1e-15)
+    band = noise_band(pak, paired=True)
+    heights = noise_bands(change)[0].get_paths()[0].vertices[:, 1]
+    assert heights.min() == pytest.approx(100 * band["low"].min()) and heights.max() == pytest.approx(
+        100 * band["high"].max()
+    )
+    half = 100 * (band["high"].iloc[-1] - band["low"].iloc[-1]) / 2
+    note = next(t.get_text() for t in change.texts if "seed noise" in t.get_text())
+    written = re.fullmatch(r"at 2027: ([+−][0-9.]+) ± ([0-9.]+) pp \(± seed noise\)", note)
+    assert written, note
+    end, width = (float(g.replace("−", "-")) for g in written.groups())
+    digits = len(written.group(2).split(".")[-1])  # as many as the band's half-width leaves meaningful
+    assert end == pytest.approx(100 * paired.iloc[-1], abs=10**-digits) and width == pytest.approx(half, rel=0.05)
     plt.close(fig)
 
 
@@ -226,6 +265,25 @@ def test_end_state_chart_has_a_panel_per_unit(compared: Any) -> None:
         "Bloc gap (landscape energy, power-share² × alignment)",
     ]
     assert fig.axes[1].get_yticklabels()[0].get_text() == "PAK-RUS"
+    plt.close(fig)
+
+
+def test_end_state_chart_draws_share_differences_in_pp_with_their_seed_noise(compared: Any) -> None:
+    meta, tables = compared
+    s = tables["series"]
+    last = s[s.date == s.date.max()]
+    fig = comparison_charts.compare_end_state(meta, tables, ChartOptions())
+    shares = fig.axes[0]
+    band = noise_band(last[last.outcome.str.startswith("share_")], paired=True).set_index("outcome")
+    boxes = noise_bands(shares)
+    assert [round(b.get_x(), 9) for b in boxes] == [round(100 * band.loc[f"share_{c}", "low"], 9) for c in FIVE]
+    widths = [100 * (band.loc[f"share_{c}", "high"] - band.loc[f"share_{c}", "low"]) for c in FIVE]
+    np.testing.assert_allclose([b.get_width() for b in boxes], widths, rtol=1e-9, atol=1e-12)
+    rows = last[last.outcome == "share_IND"].pivot_table(index="replicate", columns="scenario", values="value")
+    dot = next(line for line in shares.get_lines() if line.get_label().startswith("seed-2024"))
+    assert dot.get_xdata()[FIVE.index("IND")] == pytest.approx(100 * (rows["seed-2024"] - rows["baseline"]).median())
+    noise_label = "90 % band of the median from seed noise\n(bootstrap over paired worlds)"
+    assert noise_label in legend_texts(shares.get_legend())
     plt.close(fig)
 
 

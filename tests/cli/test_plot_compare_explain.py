@@ -195,22 +195,20 @@ def test_compare_shows_bloc_safety_and_the_index_with_paired_differences(tmp_pat
     codes = json.loads((out / "runs" / "a" / "manifest.json").read_text())["actors"]
     for code in codes:
         row = ends.loc[(f"p_bloc1_{code}", "b")]
-        assert row.unit == "% (probability)"
-        paired = 100 * (
-            final(out, "b", "trajectories", "p_bloc1", code) - final(out, "a", "trajectories", "p_bloc1", code)
-        )
-        assert row.difference == pytest.approx(paired.median(), abs=1e-9)
-        assert row.difference_low == pytest.approx(paired.quantile(0.05), abs=1e-9)
-        assert row.difference_high == pytest.approx(paired.quantile(0.95), abs=1e-9)
-        level = 100 * final(out, "b", "trajectories", "p_bloc1", code)
-        assert (row["median"], row.low) == pytest.approx((level.median(), level.quantile(0.05)), abs=1e-9)
+        assert row.unit == "probability, 0–1"  # a fraction, as in the runs' tables: the Markdown shows %
+        paired = final(out, "b", "trajectories", "p_bloc1", code) - final(out, "a", "trajectories", "p_bloc1", code)
+        assert row.difference == pytest.approx(paired.median(), abs=1e-11)  # 1e-9 of a percentage point
+        assert row.difference_low == pytest.approx(paired.quantile(0.05), abs=1e-11)
+        assert row.difference_high == pytest.approx(paired.quantile(0.95), abs=1e-11)
+        level = final(out, "b", "trajectories", "p_bloc1", code)
+        assert (row["median"], row.low) == pytest.approx((level.median(), level.quantile(0.05)), abs=1e-11)
     gap = ends.loc[("bloc_gap", "b")]
     paired = final(out, "b", "metrics", "bloc_gap") - final(out, "a", "metrics", "bloc_gap")
     assert paired.abs().max() > 0  # the energy deal moves the landscape: the test is not of zeros
     assert gap.difference == pytest.approx(paired.median())
     assert (gap.difference_low, gap.difference_high) == pytest.approx((paired.quantile(0.05), paired.quantile(0.95)))
     assert gap.unit.startswith("landscape energy")
-    assert ends.loc[("share_PAK", "a"), "unit"] == "% (economic–military index)"
+    assert ends.loc[("share_PAK", "a"), "unit"] == "share of power, 0–1 (economic–military index)"
     text = (out / "end_state.md").read_text()
     assert "| Outcome (power shares on the economic–military index) |" in text
     assert "| P(bloc 1) PAK | % (probability) |" in text and "| bloc_gap |" in text
@@ -240,7 +238,7 @@ def test_seed_2024_against_baseline_shows_the_russia_tilt_with_its_uncertainty(t
     ends = pd.read_csv(tmp_path / "c" / "end_state.csv").set_index(["outcome", "scenario"])
     tilt = ends.loc[("alignment_PAK-RUS", "seed-2024")]
     assert tilt.difference_low > 0.1 and tilt.share_higher == 1.0
-    assert ends.loc[("share_CHN", "seed-2024"), "difference_high"] < 1  # power shares barely move in 3 years
+    assert ends.loc[("share_CHN", "seed-2024"), "difference_high"] < 0.01  # shares barely move in 3 years: < 1 pp
 
 
 def test_counterfactual_effects_are_paired_and_causal(tmp_path: Path) -> None:
@@ -274,16 +272,20 @@ def test_explain_counterfactual_writes_the_event_effects(results: Path, tmp_path
 def test_end_state_table_names_each_scenario_s_index_when_they_differ() -> None:
     from powershift.analysis.analyze.comparison import end_state, markdown
 
-    rows = [
-        {"scenario": s, "replicate": r, "date": pd.Timestamp("2026-01-01"), "outcome": o, "value": v + r + k}
+    rows = [  # shares and probabilities as fractions: 0.01 is 1 %; energies on their own scale
+        {"scenario": s, "replicate": r, "date": pd.Timestamp("2026-01-01"), "outcome": o, "value": v + step * (r + k)}
         for k, s in enumerate(("a", "b"))
         for r in range(3)
-        for o, v in (("share_PAK", 1.0), ("p_bloc1_PAK", 50.0), ("bloc_gap", 0.002))
+        for o, v, step in (("share_PAK", 0.01, 0.01), ("p_bloc1_PAK", 0.5, 0.01), ("bloc_gap", 0.002, 1.0))
     ]
     ends = end_state(pd.DataFrame(rows), True, "mixed")
-    assert ends.set_index("outcome").loc["share_PAK", "unit"].iloc[0] == "% (index differs by scenario)"
+    units = ends.set_index("outcome")["unit"]
+    assert units.loc["share_PAK"].iloc[0] == "share of power, 0–1 (index differs by scenario)"
+    assert units.loc["p_bloc1_PAK"].iloc[0] == "probability, 0–1"
     text = markdown(ends, True, "mixed", {"a": "cinc", "b": "economic_military"}, {"a": "CHN", "b": "USA"})
     assert "each scenario's own: a CHN, b USA" in text  # another index can make another state bloc 0's
     assert "Outcome (power shares on — a: CINC index; b: economic–military index)" in text
-    assert "| P(bloc 1) PAK | % (probability) | 51.000 [50.100, 51.900] |" in text
-    assert "+1.000 [+1.000, +1.000]" in text  # b − a, replicate by replicate
+    assert "| P(bloc 1) PAK | % (probability) | 51.000 [50.100, 51.900] |" in text  # 0.51 [0.501, 0.519] in %
+    assert "| share_PAK | % (index differs by scenario) | 2.000 [1.100, 2.900] |" in text
+    assert "+1.000 [+1.000, +1.000] pp |" in text  # b − a, replicate by replicate: 0.01, in percentage points
+    assert "| bloc_gap | landscape energy (power-share² × alignment) | 1 [0.102, 1.9] |" in text  # not scaled

@@ -360,14 +360,18 @@ def test_switching_an_event_off_gives_the_command_lines_numbers(
     assert compared.returncode == 0, compared.stderr
     ends = pd.read_csv(tmp_path / "cmp" / "end_state.csv")
     ends = ends[ends["outcome"].str.startswith("share_")]
+    assert ends["median"].between(0, 1).all()
+    assert (ends["unit"] == "share of power, 0–1 (economic–military index)").all()
+    pp = 100  # the CSV holds fractions of 1; the page shows % and differences in percentage points
     for r in ends[ends["scenario"] == "seed-2024-explored"].itertuples():
         state = r.outcome.removeprefix("share_")
-        assert rows[state][2] == f"{r.median:.3f}", (state, rows[state], r)
-        assert rows[state][3] == f"{r.difference:+.3f}", (state, rows[state], r)
-        assert rows[state][4] == f"{r.difference_low:+.3f} … {r.difference_high:+.3f}", (state, rows[state], r)
+        assert rows[state][2] == f"{pp * r.median:.3f}", (state, rows[state], r)
+        assert rows[state][3] == f"{pp * r.difference:+.3f}", (state, rows[state], r)
+        interval = f"{pp * r.difference_low:+.3f} … {pp * r.difference_high:+.3f}"
+        assert rows[state][4] == interval, (state, rows[state], r)
         assert rows[state][5] == f"{r.share_higher:.0%}", (state, rows[state], r)
     for r in ends[ends["scenario"] == "seed-2024"].itertuples():
-        assert rows[r.outcome.removeprefix("share_")][1] == f"{r.median:.3f}", (rows, r)
+        assert rows[r.outcome.removeprefix("share_")][1] == f"{pp * r.median:.3f}", (rows, r)
 
     ran = cli_at("run", "seed-2024-explored.yaml", *common, "--out", "r", cwd=tmp_path)
     assert ran.returncode == 0, ran.stderr
