@@ -37,6 +37,7 @@ from powershift.analysis.experiments.ensemble import run_ensemble
 from powershift.analysis.results import readers
 from powershift.analysis.results.manifests import FORMAT_VERSION, read_manifest, write_manifest
 from powershift.analysis.results.power_index import DEFAULT_INDEX, MIXED, index_name
+from powershift.analysis.results.schemas import FRACTION_OUTCOMES, SHARE_UNIT
 from powershift.analysis.results.storage import (
     Extras,
     manifest,
@@ -313,14 +314,13 @@ def end_state(table: pd.DataFrame, paired: bool, index: str = DEFAULT_INDEX) -> 
 ENERGY = "landscape energy (power-share² × alignment)"
 
 
-PERCENT_OUTCOMES = ("share_", "bloc_power", "p_bloc1_")  # power shares and probabilities
 
 
 def display_factor(outcome: str) -> float:
     """What an outcome's values are multiplied by where a reader reads them (end_state.md, the explorer's table,
     chart axes): shares and probabilities are fractions of 1 in every table, as in a run's own, and read in
     percent (levels) or percentage points (differences); the other outcomes keep their scale."""
-    return 100.0 if outcome.startswith(PERCENT_OUTCOMES) else 1.0
+    return 100.0 if outcome.startswith(FRACTION_OUTCOMES) else 1.0
 
 
 def unit(outcome: str, index: str = DEFAULT_INDEX, shown: bool = False) -> str:
@@ -431,6 +431,7 @@ def comparison_manifest(members: list[Member], paired: bool) -> dict[str, Any]:
             for m in members
         ],
         "paired": paired,
+        "share_unit": SHARE_UNIT,
         "seed": first["seed"],
         "replicates": first["replicates"],
         "version": package_version(),

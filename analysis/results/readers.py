@@ -14,7 +14,7 @@ from typing import Any
 import pandas as pd
 
 from powershift.analysis.results.manifests import MANIFEST, folder_kind, read_manifest
-from powershift.analysis.results.schemas import ENSEMBLE_TABLES, SCHEMAS
+from powershift.analysis.results.schemas import ENSEMBLE_TABLES, FRACTION_OUTCOMES, SCHEMAS, SHARE_UNIT
 from powershift.analysis.results.sweep_reader import read_sweep
 from powershift.analysis.results.table_reader import confined, read_table
 from powershift.model.files import InputError
@@ -81,8 +81,15 @@ def read_ensemble(folder: Path) -> tuple[dict[str, Any], dict[str, pd.DataFrame]
 
 
 def read_comparison(folder: Path) -> tuple[dict[str, Any], dict[str, pd.DataFrame]]:
-    """A folder written by ``run.py compare``: its manifest and series table, validated."""
-    return read_single_table(folder, "comparison", "series")
+    """A folder written by ``run.py compare``: its manifest and series table, validated, with shares and
+    probabilities as fractions of 1. Folders written before one unit was kept held them in percent and do
+    not name their ``share_unit``: those are read back as fractions, so charts drawn from them are right."""
+    meta, tables = read_single_table(folder, "comparison", "series")
+    if meta.get("share_unit") != SHARE_UNIT:
+        series = tables["series"]
+        percent = series["outcome"].str.startswith(FRACTION_OUTCOMES)
+        tables["series"] = series.assign(value=series["value"].where(~percent, series["value"] / 100))
+    return meta, tables
 
 
 def read_explanation(folder: Path) -> tuple[dict[str, Any], dict[str, pd.DataFrame]]:

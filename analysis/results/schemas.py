@@ -68,6 +68,11 @@ SCHEMAS: dict[str, pa.Schema] = {
 }
 """The columns (and their types) every table of each kind must have in format 1; tables may hold more."""
 
+FRACTION_OUTCOMES = ("share_", "bloc_power", "p_bloc1_")
+"""A comparison's outcomes (prefixes) that are fractions of 1: power shares and probabilities."""
+SHARE_UNIT = "fraction"
+"""What a comparison's manifest says its shares are in (``share_unit``); folders without it hold them in percent."""
+
 ENSEMBLE_TABLES = ("trajectories", "alignment", "metrics", "events", "event_contributions")
 KEY_COLUMNS = {"replicate", "step", "date", "actor", "actor_a", "actor_b", "point", "seed", "event", "scenario"}
 TYPE_NAMES = {"int64": "whole numbers (int64)", "double": "numbers (float64)", "string": "text"}

@@ -8,12 +8,15 @@ for number, and that only the Markdown (what a reader reads) is in % and pp (doc
 
 from __future__ import annotations
 
+import json
 import re
+import shutil
 from pathlib import Path
 
 import pandas as pd
 import pytest
 
+from powershift.analysis.results.readers import read_comparison
 from tests.conftest import FIVE
 from tests.conftest import cli_at as cli
 
@@ -97,3 +100,21 @@ def test_a_sweep_run_and_the_compared_world_hold_the_same_fraction(folder: Path)
         for column in [f"share_{c}" for c in FIVE] + ["bloc_power_0"]:
             value = compared[compared["outcome"] == column].set_index("replicate")["value"].sort_index()
             pd.testing.assert_series_equal(value, swept[column], check_names=False, check_exact=True)
+
+
+def test_a_comparison_written_in_percent_before_is_read_as_fractions(folder: Path) -> None:
+    """A folder from before one unit was kept (shares in percent, no ``share_unit`` in its manifest) is read
+    back as fractions, so ``plot`` draws it as it drew it then, not 100 times too large."""
+    old = folder / "old-cmp"
+    shutil.copytree(folder / "cmp", old, ignore=shutil.ignore_patterns("runs", "charts"))
+    manifest = json.loads((old / "manifest.json").read_text())
+    assert manifest.pop("share_unit") == "fraction"
+    (old / "manifest.json").write_text(json.dumps(manifest, indent=2) + "\n")
+    series = pd.read_parquet(old / "series.parquet")
+    percent = series["outcome"].str.startswith(SHARES)
+    series.assign(value=series["value"].where(~percent, 100 * series["value"])).to_parquet(old / "series.parquet")
+    _, new_tables = read_comparison(folder / "cmp")
+    _, old_tables = read_comparison(old)
+    pd.testing.assert_frame_equal(old_tables["series"], new_tables["series"], rtol=1e-14)
+    done = cli("plot", "old-cmp", "--chart", "compare_power_shares", "--out", "old-charts", cwd=folder)
+    assert done.returncode == 0, done.stderr
