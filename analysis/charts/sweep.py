@@ -41,23 +41,26 @@ def sensitivity(meta: dict[str, Any], tables: Tables, options: ChartOptions) -> 
     y = np.arange(len(params))
     width = 0.8 / len(kinds)
     colours = ["#0072B2", "#E69F00"]
+    variance = "S1" in kinds
     for ax, outcome in zip(axes.ravel(), outcomes, strict=False):
         rows_of = shown[shown.outcome == outcome].set_index(["index", "parameter"])
+        # shares of variance have no unit; elementary effects are in the outcome's, shown as its axis shows it
+        factor = 1.0 if variance else outcome_label(outcome)[1]
         for k, kind in enumerate(kinds):
-            values = [rows_of["value"].get((kind, p), np.nan) for p in params]
-            conf = [rows_of["conf"].get((kind, p), np.nan) for p in params]
+            values = [factor * rows_of["value"].get((kind, p), np.nan) for p in params]
+            conf = [factor * rows_of["conf"].get((kind, p), np.nan) for p in params]
             offset = (k - (len(kinds) - 1) / 2) * width
             ax.barh(y + offset, values, width, xerr=np.nan_to_num(conf), color=colours[k % 2], label=kind, capsize=2)
         ax.axvline(0, color="#555555", linewidth=0.6)
         ax.xaxis.set_major_locator(MaxNLocator(4))
         ax.xaxis.set_major_formatter(FormatStrFormatter("%.2g"))  # no offset text to collide with labels
-        ax.set_title(outcome, fontsize=9)
+        ax.set_title(outcome if variance or factor == 1 else f"{outcome} (pp)", fontsize=9)
         ax.set_yticks(y, [wrapped_path(p) for p in params], fontsize=8)
         ax.invert_yaxis()
     for ax in axes.ravel()[len(outcomes) :]:
         ax.set_visible(False)
-    unit = "share of outcome variance" if "S1" in kinds else "outcome units (mean |elementary effect|)"
-    if "S1" in kinds:  # shares of variance: the panel holds [0, 1] and every bar's interval, up to [-1, 2]
+    unit = "share of outcome variance" if variance else "outcome units (mean |elementary effect|)"
+    if variance:  # shares of variance: the panel holds [0, 1] and every bar's interval, up to [-1, 2]
         ends = pd.concat([shown["value"] - shown["conf"].fillna(0), shown["value"] + shown["conf"].fillna(0)])
         for ax in axes.ravel():
             ax.set_xlim(max(-1.0, min(-0.15, ends.min() - 0.05)), min(2.0, max(1.15, ends.max() + 0.05)))

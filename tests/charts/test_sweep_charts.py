@@ -261,3 +261,18 @@ def test_sensitivity_names_every_parameter_whole_and_keeps_every_bar_in_its_pane
     assert long in labels and HEDGING in labels
     low, high = ax.get_xlim()
     assert low <= -0.15 and high >= 0.9 + 0.6
+
+
+def test_elementary_effects_on_a_share_are_drawn_in_percentage_points(lhs: Sweep, draw: Any) -> None:
+    """Morris μ* is in the outcome's unit: a share's (a fraction in sensitivity.csv) is drawn in pp, as every
+    share on a chart is; an alignment's stays as it is, and Sobol shares of variance have no unit to change."""
+    rows = [
+        {"index": kind, "outcome": outcome, "parameter": HEDGING, "value": 0.002, "conf": 0.001}
+        for kind in ("mu_star", "sigma")
+        for outcome in ("share_PAK", "alignment_PAK-RUS")
+    ]
+    fig = draw(sensitivity, (lhs[0], {"sensitivity": pd.DataFrame(rows)}))
+    share, alignment = panels(fig)[:2]
+    assert share.get_title() == "share_PAK (pp)" and alignment.get_title() == "alignment_PAK-RUS"
+    assert [round(p.get_width(), 12) for p in share.patches] == [0.2, 0.2]
+    assert [round(p.get_width(), 12) for p in alignment.patches] == [0.002, 0.002]
