@@ -8,7 +8,13 @@ are timed once.
 
 - ensemble: ``seed-2024``, 1,000 replicates, default horizon, one World in this process, with the
   outcome summaries a sweep keeps (``ensemble_seconds``) and with every per-step table
-  (``ensemble_tables_seconds``, what ``run.py run`` does before writing);
+  (``ensemble_tables_seconds``, what ``run.py run`` does before writing); one world-step of those 1,000
+  worlds (``step_microseconds``: ``World.run`` alone, over worlds × steps);
+- run: ``run.py run seed-2024 --replicates 10000 --no-charts`` as a user runs it, in a fresh process
+  (``run_seconds_10k``, median of 3, interpreter start and imports included), and its tables alone
+  (``table_seconds_10k``): each chunk's ``recording_tables`` (20 chunks of 500 worlds, the default
+  posterior's draws, as the command runs them: ``table_build_seconds_10k``) and their concatenation into
+  one table each (``table_gather_seconds_10k``);
 - plain: the same 1,000 worlds as 1,000 ``SingleWorld`` models (one Mesa model per world, with a
   DataCollector), and through ``mesa.batch_run`` where the installed Mesa has it;
 - sweep: ``run.py sweep`` of 2,000 LHS points × 5 replicates on 2 workers, written to disk, in a
@@ -52,21 +58,25 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
+import pandas as pd
 import psutil
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))  # run from a source tree
 
-from powershift.analysis.experiments.engine import Chunk, simulate
+from powershift.analysis.experiments.engine import DEFAULT_CHUNK, Chunk, chunk_bounds, simulate
 from powershift.analysis.experiments.ensemble import run_ensemble
+from powershift.analysis.experiments.posterior import DEFAULT_POSTERIOR, read_posterior, world_values
+from powershift.analysis.results.tables import TABLES, recording_tables
 from powershift.model.actors import synthetic_actor_set
 from powershift.model.scenario import load_scenario, scenario_from_text
 from powershift.model.single import SingleWorld
 from powershift.model.world import World, world_seed
 
 ROOT = Path(__file__).resolve().parent.parent
-PARTS = ("ensemble", "sweep", "explorer", "page", "scaling")
+PARTS = ("ensemble", "run", "sweep", "explorer", "page", "scaling")
 SCENARIO = "seed-2024"
 WORLDS = 1000
+RUN_WORLDS = 10_000
 SCALING_N = (5, 20, 50, 100, 200)
 SCALING_WORLDS, SCALING_STEPS = 100, 40
 
@@ -83,9 +93,69 @@ def median_seconds(action: Callable[[], Any], repeats: int) -> float:
 def ensemble(repeats: int) -> dict[str, Any]:
     scenario = load_scenario(SCENARIO)
     chunk = Chunk(0, scenario, 0, np.arange(WORLDS))
+    seeds = [world_seed(0, r) for r in range(WORLDS)]
+    steps = scenario.steps * WORLDS
     return {
         "ensemble_seconds": median_seconds(lambda: simulate(chunk), repeats),
         "ensemble_tables_seconds": median_seconds(lambda: run_ensemble(scenario, WORLDS, chunk=WORLDS), repeats),
+        "step_microseconds": 1e6 * median_runs(lambda: World(scenario, seeds), repeats) / steps,
+    }
+
+
+def median_runs(make: Callable[[], World], repeats: int) -> float:
+    """Median seconds of ``World.run`` alone, on a new world each time (building it is not timed)."""
+    times = []
+    for _ in range(repeats):
+        world = make()
+        clock = time.perf_counter()
+        world.run()
+        times.append(time.perf_counter() - clock)
+        world.release()
+    return statistics.median(times)
+
+
+def run_command(repeats: int) -> dict[str, Any]:
+    """The 10,000-world ``run`` in a fresh process, and the tables it builds, timed apart from the simulation."""
+    times = []
+    for _ in range(max(repeats, 3)):
+        with tempfile.TemporaryDirectory() as tmp:
+            command = [sys.executable, str(ROOT / "run.py"), "run", SCENARIO, "--replicates", str(RUN_WORLDS)]
+            command += ["--no-charts", "--quiet", "--out", str(Path(tmp) / "run")]
+            clock = time.perf_counter()
+            subprocess.run(command, cwd=tmp, stdout=subprocess.DEVNULL, check=True)
+            times.append(time.perf_counter() - clock)
+    return {"run_seconds_10k": statistics.median(times), **tables_10k(repeats)}
+
+
+def tables_10k(repeats: int) -> dict[str, float]:
+    """Seconds to build the tables of ``run``'s 10,000 worlds chunk by chunk and to gather them into one table
+    each, as ``run_ensemble`` does (medians); the worlds are simulated again for each repeat, untimed, so that
+    memory is used as in the command (on a virtual machine, memory not touched for a while costs its first
+    touch again, which the gathering's copy of every table pays)."""
+    scenario = load_scenario(SCENARIO)
+    posterior = read_posterior(DEFAULT_POSTERIOR) if DEFAULT_POSTERIOR.is_file() else None
+    values = {} if posterior is None else world_values(posterior, 0, np.arange(RUN_WORLDS))
+    built, gathered = [], []
+    for _ in range(repeats):
+        parts, seconds = [], 0.0
+        for first, last in chunk_bounds(RUN_WORLDS, DEFAULT_CHUNK):
+            seeds = [world_seed(0, r) for r in range(first, last)]
+            world = World(scenario, seeds, {path: v[first:last] for path, v in values.items()})
+            world.run()
+            clock = time.perf_counter()
+            parts.append(recording_tables(world, np.arange(first, last)))
+            seconds += time.perf_counter() - clock
+            world.release()
+        clock = time.perf_counter()
+        tables = {name: pd.concat([p[name] for p in parts], ignore_index=True) for name in TABLES}
+        gathered.append(time.perf_counter() - clock)
+        built.append(seconds)
+        del parts, tables
+    total = [b + g for b, g in zip(built, gathered, strict=True)]
+    return {
+        "table_seconds_10k": statistics.median(total),
+        "table_build_seconds_10k": statistics.median(built),
+        "table_gather_seconds_10k": statistics.median(gathered),
     }
 
 
@@ -335,6 +405,8 @@ def main() -> None:
         out["ensemble_speedup"] = out["plain_seconds"] / out["ensemble_seconds"]
         out.update(batch_run())
         del batched
+    if "run" in args.parts:
+        out.update(run_command(args.repeats))
     if "sweep" in args.parts:
         for prefix, points in (("sweep", 2000), ("sweep_large", 10_000)):
             measured = sweep(points, args.workers)

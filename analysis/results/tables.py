@@ -25,13 +25,28 @@ during which it fired (its effects first show at step + 1).
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 import numpy as np
 import pandas as pd
+import pyarrow as pa
 
 from powershift.model.dyads import Dyad
 from powershift.model.world import ACTOR_SERIES, CONTRIBUTIONS, METRIC_SERIES, World
 
 TABLES = ("trajectories", "alignment", "metrics", "events", "event_contributions")
+TEXT = pd.Series(["text"]).dtype
+"""The dtype this pandas gives a column of strings: Arrow-backed ``str`` on pandas 3, ``object`` before."""
+
+Column = np.ndarray | pd.api.extensions.ExtensionArray
+
+# The per-step tables are an ensemble's bulk (6 million rows for 10,000 worlds of seed-2024), so they are laid
+# out from the recording's arrays: keys by repeating and tiling, text by Arrow's take from the few names
+# (converting one Python string per row was most of the old cost), and each run of value columns of one dtype
+# copied once, transposed into row order, into the (columns, rows) block the frame then holds as it is. Such
+# frames are put side by side with ``pd.concat(axis=1)``, which copies nothing on pandas 3, where a dict of
+# columns would be copied again into pandas' own blocks. tests/results/test_tables.py keeps the straightforward
+# way of building them, which these tables must equal.
 
 
 def recording_tables(
@@ -43,54 +58,70 @@ def recording_tables(
     ``points``, which then lead every table as a ``point`` column.
     """
     steps, worlds = world.recording.alignment.shape[:2]
-    dates = pd.to_datetime([world.date_of(s) for s in range(steps)])
+    dates = pd.to_datetime([world.date_of(s) for s in range(steps)]).to_numpy()
     replicate = np.arange(worlds) if replicates is None else np.asarray(replicates)
+    point = None if points is None else np.asarray(points)
     a, b = dyad_names(world)
     return {
-        "trajectories": trajectory_table(world, dates, replicate, points),
-        "alignment": alignment_table(world, dates, replicate, points, a, b),
-        "metrics": metrics_table(world, dates, replicate, points),
-        "events": events_table(world, dates, replicate, points),
-        "event_contributions": event_contributions(world, dates, replicate, points, a, b),
+        "trajectories": trajectory_table(world, dates, replicate, point),
+        "alignment": alignment_table(world, dates, replicate, point, a, b),
+        "metrics": metrics_table(world, dates, replicate, point),
+        "events": events_table(world, dates, replicate, point),
+        "event_contributions": event_contributions(world, dates, replicate, point, a, b),
     }
 
 
-def _frame(index: dict[str, np.ndarray], columns: dict[str, np.ndarray], points: np.ndarray | None) -> pd.DataFrame:
-    """One table from its key and value columns. The key's ``world`` (a position in the chunk) means nothing
-    outside the chunk, so it is dropped, or turned into the world's sweep ``point`` when there is one."""
-    table = pd.DataFrame({**index, **columns})
-    if points is not None:
-        table.insert(0, "point", np.asarray(points)[table.pop("world")])
-    else:
-        table.pop("world")
-    return table
+def _text(names: Sequence[str], index: np.ndarray) -> Column:
+    """The column ``names[index]``, typed as pandas types strings (``TEXT``)."""
+    if isinstance(TEXT, pd.StringDtype):
+        return pd.array(pa.array([str(n) for n in names], type=pa.large_string()).take(index), dtype=TEXT)
+    return np.asarray(names, dtype=object)[index]
 
 
-def _keys(grid_w: np.ndarray, grid_s: np.ndarray, replicate: np.ndarray, dates: pd.DatetimeIndex) -> dict:
-    """The world, replicate, step and date key columns shared by the per-step tables, from their grids."""
-    return {
-        "world": grid_w.ravel(),
-        "replicate": replicate[grid_w.ravel()],
-        "step": grid_s.ravel(),
-        "date": dates[grid_s.ravel()],
+def _table(columns: dict[str, Column], series: dict[str, np.ndarray] | None = None) -> pd.DataFrame:
+    """A frame of 1-D ``columns``, each held as it is, followed by the value ``series``: arrays of any shape
+    in row order (often transposed views of the recording), consecutive ones of one dtype stacked with one copy
+    into one block."""
+    series = series or {}
+    runs: list[list[str]] = []
+    for name, values in series.items():
+        if runs and series[runs[-1][0]].dtype == values.dtype:
+            runs[-1].append(name)
+        else:
+            runs.append([name])
+    parts = [pd.DataFrame({name: values}, copy=False) for name, values in columns.items()]
+    for names in runs:
+        shape, dtype = series[names[0]].shape, series[names[0]].dtype
+        block = np.empty((len(names), int(np.prod(shape))), dtype=dtype)  # C order: each row a column
+        for row, name in zip(block, names, strict=True):
+            row.reshape(shape)[...] = series[name]
+        parts.append(pd.DataFrame(block.T, columns=names, copy=False))
+    return pd.concat(parts, axis=1)
+
+
+def _keys(
+    replicate: np.ndarray, points: np.ndarray | None, dates: np.ndarray, steps: int, items: int
+) -> dict[str, Column]:
+    """The key columns of a table with one row per world, step and item (actor or dyad), in that order."""
+    per_world, worlds = steps * items, len(replicate)
+    step = np.repeat(np.arange(steps), items)
+    leading = {} if points is None else {"point": np.repeat(points, per_world)}
+    return leading | {
+        "replicate": np.repeat(replicate, per_world),
+        "step": np.tile(step, worlds),
+        "date": np.tile(dates[step], worlds),
     }
 
 
-def trajectory_table(
-    world: World, dates: pd.DatetimeIndex, replicate: np.ndarray, points: np.ndarray | None
-) -> pd.DataFrame:
+def trajectory_table(world: World, dates: np.ndarray, replicate: np.ndarray, points: np.ndarray | None) -> pd.DataFrame:
     """One row per world, step and actor: the history's (S+1, W, N) series laid out in that order, which is
     the order readers expect (replicate, step, actor)."""
     h = world.recording
     steps, worlds = h.alignment.shape[:2]
-    grid_w, grid_s, grid_a = np.meshgrid(np.arange(worlds), np.arange(steps), np.arange(world.n), indexing="ij")
-    trajectories = _frame(
-        {**_keys(grid_w, grid_s, replicate, dates), "actor": np.array(world.codes)[grid_a.ravel()]},
-        {k: np.moveaxis(h.actors[k], 1, 0).ravel() for k in ACTOR_SERIES},
-        points,
-    )
-    trajectories["bloc"] = trajectories["bloc"].astype(int)
-    return trajectories
+    actor = _text(world.codes, np.tile(np.arange(world.n), worlds * steps))
+    series = {k: np.swapaxes(h.actors[k], 0, 1) for k in ACTOR_SERIES}
+    series["bloc"] = series["bloc"].astype(int)
+    return _table({**_keys(replicate, points, dates, steps, world.n), "actor": actor}, series)
 
 
 def dyad_names(world: World) -> tuple[np.ndarray, np.ndarray]:
@@ -103,7 +134,7 @@ def dyad_names(world: World) -> tuple[np.ndarray, np.ndarray]:
 
 def alignment_table(
     world: World,
-    dates: pd.DatetimeIndex,
+    dates: np.ndarray,
     replicate: np.ndarray,
     points: np.ndarray | None,
     a: np.ndarray,
@@ -112,88 +143,86 @@ def alignment_table(
     """One row per world, step and dyad: alignment, trade and what each mechanism contributed to the step."""
     h = world.recording
     steps, worlds = h.alignment.shape[:2]
-    grid_w, grid_s, grid_p = np.meshgrid(np.arange(worlds), np.arange(steps), np.arange(len(a)), indexing="ij")
-    contrib = np.moveaxis(h.contributions, 1, 0).reshape(-1, len(CONTRIBUTIONS))
-    return _frame(
-        {**_keys(grid_w, grid_s, replicate, dates), "actor_a": a[grid_p.ravel()], "actor_b": b[grid_p.ravel()]},
-        {
-            "alignment": np.moveaxis(h.alignment, 1, 0).ravel(),
-            "trade": np.moveaxis(h.trade, 1, 0).ravel(),
-            **{f"contrib_{name}": contrib[:, k] for k, name in enumerate(CONTRIBUTIONS)},
-        },
-        points,
-    )
+    pair = np.tile(np.arange(len(a)), worlds * steps)
+    contrib = np.transpose(h.contributions, (3, 1, 0, 2))  # (K, W, S+1, P): mechanism, then row order
+    series = {
+        "alignment": np.swapaxes(h.alignment, 0, 1),
+        "trade": np.swapaxes(h.trade, 0, 1),
+        **{f"contrib_{name}": contrib[k] for k, name in enumerate(CONTRIBUTIONS)},
+    }
+    keys = _keys(replicate, points, dates, steps, len(a))
+    return _table({**keys, "actor_a": _text(a, pair), "actor_b": _text(b, pair)}, series)
 
 
-def metrics_table(
-    world: World, dates: pd.DatetimeIndex, replicate: np.ndarray, points: np.ndarray | None
-) -> pd.DataFrame:
+def metrics_table(world: World, dates: np.ndarray, replicate: np.ndarray, points: np.ndarray | None) -> pd.DataFrame:
     """One row per world and step: the system-level measures (polarity, blocs, energy)."""
     h = world.recording
-    steps, worlds = h.alignment.shape[:2]
-    grid_w, grid_s = np.meshgrid(np.arange(worlds), np.arange(steps), indexing="ij")
-    return _frame(
-        _keys(grid_w, grid_s, replicate, dates),
-        {k: np.moveaxis(h.metrics[k], 1, 0).ravel() for k in METRIC_SERIES},
-        points,
-    )
+    steps = h.alignment.shape[0]
+    series = {k: np.swapaxes(h.metrics[k], 0, 1) for k in METRIC_SERIES}
+    return _table(_keys(replicate, points, dates, steps, 1), series)
 
 
-def events_table(
-    world: World, dates: pd.DatetimeIndex, replicate: np.ndarray, points: np.ndarray | None
-) -> pd.DataFrame:
-    """One row per event firing, in a stable order; typed columns even when nothing fired, so that chunks
+def _rank(names: Sequence[str]) -> np.ndarray:
+    """Each name's place in alphabetical order (equal names, equal places): a sort key that orders rows as
+    sorting by their names would."""
+    return np.unique(np.asarray(names, dtype=str), return_inverse=True)[1]
+
+
+def events_table(world: World, dates: np.ndarray, replicate: np.ndarray, points: np.ndarray | None) -> pd.DataFrame:
+    """One row per event firing, ordered by (point,) replicate, step and event id, firings of one event in
+    one step in the order the schedule logged them; typed columns even when nothing fired, so that chunks
     with and without firings concatenate into one schema."""
     fired = world.recording.fired
+    if not fired:
+        names = ["point"] * (points is not None) + ["replicate", "step", "date", "event", "type", "actors"]
+        empty = pd.DataFrame(columns=[*names, "hypothetical"])
+        return empty.astype({"replicate": "int64", "step": "int64", "date": "datetime64[ns]", "hypothetical": bool})
     counts = [len(worlds_fired) for _, worlds_fired, _ in fired]
     steps = np.repeat(np.array([step for step, _, _ in fired], dtype=np.int64), counts)
     kinds = np.repeat(np.array([k for _, _, k in fired], dtype=np.int64), counts)
-    worlds_fired = np.concatenate([np.asarray(w, dtype=np.int64) for _, w, _ in fired]) if fired else np.empty(0, int)
+    worlds = np.concatenate([np.asarray(w, dtype=np.int64) for _, w, _ in fired])
     declared = world.events
-    firings = _frame(
-        {
-            "world": worlds_fired,
-            "replicate": replicate[worlds_fired],
-            "step": steps,
-            "date": dates[steps],
-            "event": np.array([e.id for e in declared], dtype=object)[kinds],
-            "type": np.array([e.kind for e in declared], dtype=object)[kinds],
-            "actors": np.array([",".join(e.parties()) for e in declared], dtype=object)[kinds],
-        },
-        {"hypothetical": np.array([e.hypothetical for e in declared], dtype=bool)[kinds]},
-        points,
-    )
-    columns = ["replicate", "step", "date", "event", "type", "actors", "hypothetical"]
-    columns = ["point"] * (points is not None) + columns
-    events = firings if fired else pd.DataFrame(columns=columns)
-    events = events.astype({"replicate": "int64", "step": "int64", "date": "datetime64[ns]", "hypothetical": bool})
-    order = ["point"] * (points is not None) + ["replicate", "step", "event"]
-    return events.sort_values(order, kind="stable").reset_index(drop=True)
+    keys = [_rank([e.id for e in declared])[kinds], steps, replicate[worlds]]
+    order = np.lexsort(keys if points is None else [*keys, points[worlds]])
+    steps, kinds, worlds = steps[order], kinds[order], worlds[order]
+    columns: dict[str, Column] = {} if points is None else {"point": points[worlds]}
+    columns |= {
+        "replicate": replicate[worlds].astype(np.int64),
+        "step": steps,
+        "date": dates[steps].astype("datetime64[ns]"),
+        "event": _text([e.id for e in declared], kinds),
+        "type": _text([e.kind for e in declared], kinds),
+        "actors": _text([",".join(e.parties()) for e in declared], kinds),
+        "hypothetical": np.array([e.hypothetical for e in declared], dtype=bool)[kinds],
+    }
+    return _table(columns)
 
 
 def event_contributions(
     world: World,
-    dates: pd.DatetimeIndex,
+    dates: np.ndarray,
     replicate: np.ndarray,
     points: np.ndarray | None,
     actor_a: np.ndarray,
     actor_b: np.ndarray,
 ) -> pd.DataFrame:
-    """The nonzero per-event contributions as a long table (most events touch few dyads and steps)."""
-    steps, worlds, pairs, events = np.nonzero(world.recording.event_contributions)
-    table = pd.DataFrame(
-        {
-            "replicate": replicate[worlds].astype("int64"),
-            "step": steps.astype("int64"),
-            "date": dates[steps],
-            "actor_a": actor_a[pairs],
-            "actor_b": actor_b[pairs],
-            "event": np.array([e.id for e in world.events], dtype=object)[events],
-            "contribution": world.recording.event_contributions[steps, worlds, pairs, events],
-        }
-    )
-    table = table.astype({"actor_a": "str", "actor_b": "str", "event": "str"})  # also when empty
-    if points is not None:
-        table.insert(0, "point", np.asarray(points)[worlds])
-    order = ["point"] * (points is not None) + ["replicate", "step", "actor_a", "actor_b", "event"]
-    return table.sort_values(order, kind="stable").reset_index(drop=True)
+    """The nonzero per-event contributions as a long table (most events touch few dyads and steps), ordered
+    by (point,) replicate, step, actor_a, actor_b and event."""
+    split = world.recording.event_contributions
+    cells = np.flatnonzero(split.ravel() != 0)  # several times faster than np.nonzero on the 4-D array
+    steps, worlds, pairs, events = np.unravel_index(cells, split.shape)
+    ids = [e.id for e in world.events]
+    keys = [_rank(ids)[events], _rank(actor_b)[pairs], _rank(actor_a)[pairs], steps, replicate[worlds]]
+    order = np.lexsort(keys if points is None else [*keys, points[worlds]])
+    cells, steps, worlds, pairs, events = cells[order], steps[order], worlds[order], pairs[order], events[order]
+    columns: dict[str, Column] = {} if points is None else {"point": points[worlds]}
+    columns |= {
+        "replicate": replicate[worlds].astype(np.int64),
+        "step": steps.astype(np.int64),
+        "date": dates[steps],
+        "actor_a": _text(actor_a, pairs),
+        "actor_b": _text(actor_b, pairs),
+        "event": _text(ids, events),
+        "contribution": split.ravel()[cells],
+    }
+    return _table(columns)
