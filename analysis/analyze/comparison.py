@@ -314,8 +314,6 @@ def end_state(table: pd.DataFrame, paired: bool, index: str = DEFAULT_INDEX) -> 
 ENERGY = "landscape energy (power-share² × alignment)"
 
 
-
-
 def display_factor(outcome: str) -> float:
     """What an outcome's values are multiplied by where a reader reads them (end_state.md, the explorer's table,
     chart axes): shares and probabilities are fractions of 1 in every table, as in a run's own, and read in

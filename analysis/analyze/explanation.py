@@ -305,23 +305,40 @@ def write_explanation(
 
     summary = summarise(parts)
     effects = total_effects(parts) if meta.get("counterfactual") else None
+    meta = {**meta, "adds_up": adds_up(summary)}
+    files: dict[str, pd.DataFrame | str] = {"contributions.csv": summary}
+    if effects is not None:
+        files["event_effects.csv"] = effects
+    files["contributions.md"] = markdown(summary, meta, effects)
+    write_parts_folder(meta, parts, out, files, extras)
+    return summary
+
+
+def write_parts_folder(
+    meta: dict[str, Any],
+    parts: pd.DataFrame,
+    out: Path,
+    files: dict[str, pd.DataFrame | str],
+    extras: Extras | None = None,
+) -> None:
+    """A new folder of an explanation's per-world parts (``parts.parquet``, named in the manifest), its summary
+    ``files`` (a frame is written as CSV, text as it is) and whatever ``extras`` adds, all or nothing."""
     meta = {
         "format_version": FORMAT_VERSION,
         **meta,
-        "adds_up": adds_up(summary),
         "tables": {"parts": "parts.parquet"},
         "rows": {"parts": len(parts)},
     }
     with new_folder(out, int(parts.memory_usage(index=False).sum())) as staging:
         parts.to_parquet(staging / "parts.parquet", index=False)
-        summary.to_csv(staging / "contributions.csv", index=False)
-        if effects is not None:
-            effects.to_csv(staging / "event_effects.csv", index=False)
-        (staging / "contributions.md").write_text(markdown(summary, meta, effects))
+        for name, content in files.items():
+            if isinstance(content, str):
+                (staging / name).write_text(content)
+            else:
+                content.to_csv(staging / name, index=False)
         write_manifest(staging, meta)
         if extras is not None:
             extras(staging, meta, {"parts": parts})
-    return summary
 
 
 def read_explanation(folder: Path) -> tuple[dict[str, Any], dict[str, pd.DataFrame]]:

@@ -33,13 +33,12 @@ import pandas as pd
 import yaml
 
 from powershift.analysis.analyze.against import check_paired
-from powershift.analysis.analyze.explanation import ACTED
+from powershift.analysis.analyze.explanation import ACTED, write_parts_folder
 from powershift.analysis.analyze.spread import quantiles
 from powershift.analysis.experiments.ensemble import rerun
 from powershift.analysis.experiments.posterior import reopen, world_values
-from powershift.analysis.results.manifests import FORMAT_VERSION, write_manifest
 from powershift.analysis.results.power_index import index_name
-from powershift.analysis.results.storage import Extras, new_folder, package_version
+from powershift.analysis.results.storage import Extras, package_version
 from powershift.model import power
 from powershift.model.files import InputError
 from powershift.model.paths import ParamPath
@@ -354,18 +353,7 @@ def write_share_explanation(
     """Write the parts (per world), the summary (CSV in fractions, Markdown in pp) and whatever ``extras``
     adds (the command line's chart) to a new folder."""
     summary = summarise(parts)
-    meta = {
-        "format_version": FORMAT_VERSION,
-        **meta,
-        "adds_up": adds_up(summary),
-        "tables": {"parts": "parts.parquet"},
-        "rows": {"parts": len(parts)},
-    }
-    with new_folder(out, int(parts.memory_usage(index=False).sum())) as staging:
-        parts.to_parquet(staging / "parts.parquet", index=False)
-        summary.to_csv(staging / "share_contributions.csv", index=False)
-        (staging / "share_contributions.md").write_text(markdown(summary, meta))
-        write_manifest(staging, meta)
-        if extras is not None:
-            extras(staging, meta, {"parts": parts})
+    meta = {**meta, "adds_up": adds_up(summary)}
+    files = {"share_contributions.csv": summary, "share_contributions.md": markdown(summary, meta)}
+    write_parts_folder(meta, parts, out, files, extras)
     return summary
