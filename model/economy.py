@@ -36,7 +36,10 @@ def sanctions_pressure(joined: np.ndarray, gdp: np.ndarray) -> np.ndarray:
     coalition holding more of the outside economy costs the target more output.
     """
     others = gdp.sum(axis=1, keepdims=True) - gdp  # (W, N): output of everyone but t
-    return (joined * gdp[:, :, None]).sum(axis=1) / others
+    # When one output dwarfs the others by 16 orders of magnitude (extreme exchange-rate walks), the
+    # subtraction leaves 0 for that state: nobody else's output counts, so no coalition can shut it out.
+    inside = (joined * gdp[:, :, None]).sum(axis=1)
+    return np.divide(inside, others, out=np.zeros_like(inside), where=others > 0)
 
 
 def barriers(

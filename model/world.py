@@ -14,7 +14,6 @@ from __future__ import annotations
 import datetime as dt
 import functools
 from collections.abc import Callable, Iterable, Sequence
-from dataclasses import dataclass, field
 
 import mesa
 import numpy as np
@@ -28,6 +27,7 @@ from powershift.model.events import Effects, Event
 from powershift.model.files import InputError
 from powershift.model.parameters import NUMBER_PATHS
 from powershift.model.paths import ParamPath
+from powershift.model.recording import EventParts, Recording
 from powershift.model.scenario import Scenario
 from powershift.model.schedule import Schedule
 
@@ -119,21 +119,6 @@ def check_value_path(scenario: Scenario, path: str) -> None:
             "a numeric parameter path, actors.<code>.policy.<name>, "
             "actors.<code>.growth|stability|exchange_drift or events.<id>.magnitude",
         )
-
-
-@dataclass
-class Recording:
-    """Everything a run recorded, step 0 (the initial state) to step S, for every world: the
-    series the results tables are made from (``World.recording``; not the historical record of
-    ``analysis.validation``, which runs are checked against)."""
-
-    actors: dict[str, np.ndarray] = field(default_factory=dict)  # (S+1, W, N)
-    alignment: np.ndarray | None = None  # (S+1, W, P)
-    trade: np.ndarray | None = None  # (S+1, W, P)
-    contributions: np.ndarray | None = None  # (S+1, W, P, K)
-    event_contributions: np.ndarray | None = None  # (S+1, W, P, E): the events column split by event
-    metrics: dict[str, np.ndarray] = field(default_factory=dict)  # (S+1, W)
-    fired: list[tuple[int, np.ndarray, int]] = field(default_factory=list)  # (step, worlds, event): Schedule.fired
 
 
 class World(mesa.Model):
@@ -602,7 +587,7 @@ class World(mesa.Model):
             h.trade = np.zeros((steps, self.worlds, len(i)))
             if self.record_contributions:
                 h.contributions = np.zeros((steps, self.worlds, len(i), len(CONTRIBUTIONS)))
-                h.event_contributions = np.zeros((steps, self.worlds, len(i), len(self.events)))
+                h.event_contributions = EventParts((steps, self.worlds, len(i), len(self.events)))
         for k, v in values.items():
             h.actors[k][self.t] = v
         for k, v in summary.items():
@@ -611,7 +596,7 @@ class World(mesa.Model):
         h.trade[self.t] = self.trade[:, i, j] + self.trade[:, j, i]
         if h.contributions is not None:
             h.contributions[self.t] = np.moveaxis(contributions, 0, -1)
-            h.event_contributions[self.t] = np.moveaxis(event_contributions, 0, -1)
+            h.event_contributions.add(self.t, event_contributions)
 
     def _measured(self) -> tuple[dict[str, np.ndarray], dict[str, np.ndarray]]:
         """The actor series (W, N) and metric series (W,) in ``measures`` as they stand now, each computed

@@ -110,7 +110,7 @@ def history_arrays(h: Recording) -> dict[str, np.ndarray]:
     out["alignment"] = h.alignment
     out["trade"] = h.trade
     out["contributions"] = h.contributions
-    out["event_contributions"] = h.event_contributions
+    out["event_contributions"] = h.event_contributions.dense()  # kept sparse: compared as the full array
     return out
 
 

@@ -11,6 +11,7 @@ from typing import Any
 import numpy as np
 import pytest
 
+from powershift.model import economy
 from powershift.model.actors import load_actor_set
 from tests.conftest import FIVE, make_scenario, run
 
@@ -177,3 +178,14 @@ def test_a_falling_real_exchange_rate_shrinks_market_rate_gdp_not_ppp_or_real_gr
     assert actor(sliding, "gdp_mer_share", "RUS") < actor(steady, "gdp_mer_share", "RUS")
     assert actor(sliding, "milex", "RUS") < actor(steady, "milex", "RUS")  # spending valued in dollars too
     assert actor(sliding, "power_share", "RUS") < actor(steady, "power_share", "RUS")
+
+
+def test_sanctions_pressure_stays_finite_when_one_output_dwarfs_the_rest() -> None:
+    """At 10^17 against 1, the others' output of the large state rounds to 0 (found by the extreme-scale
+    property test, with exchange-rate walks of 5 a year): no one else's output counts there, so it is under
+    no pressure, instead of 0 / 0."""
+    gdp = np.array([[1e17, 1.0]])
+    joined = np.array([[[0.0, 1.0], [1.0, 0.0]]])  # each state in a coalition against the other
+    pressure = economy.sanctions_pressure(joined, gdp)
+    assert np.all(np.isfinite(pressure))
+    assert pressure[0, 0] == 0.0 and pressure[0, 1] == 1.0  # the small one is shut out by all the rest

@@ -107,7 +107,7 @@ def test_state_stays_well_formed(actor_sets, setup):
     assert np.all(shares >= 0)
     assert np.allclose(shares.sum(axis=-1), 1.0)
     assert np.allclose(h.contributions[1:].sum(axis=-1), np.diff(h.alignment, axis=0), atol=1e-10)
-    assert np.allclose(h.event_contributions.sum(axis=-1), h.contributions[..., -1], atol=1e-12)
+    assert np.allclose(h.event_contributions.dense().sum(axis=-1), h.contributions[..., -1], atol=1e-12)
     assert np.all(h.actors["gdp"] > 0)
     assert np.all(h.actors["milex"] >= 0)
     assert np.all((h.actors["stability"] >= 0) & (h.actors["stability"] <= 1))

@@ -160,7 +160,8 @@ def reference_event_contributions(
     actor_a: np.ndarray,
     actor_b: np.ndarray,
 ) -> pd.DataFrame:
-    steps, worlds, pairs, events = np.nonzero(world.recording.event_contributions)
+    split = world.recording.event_contributions.dense()  # (S+1, W, P, E), as the recording once held it
+    steps, worlds, pairs, events = np.nonzero(split)
     table = pd.DataFrame(
         {
             "replicate": replicate[worlds].astype("int64"),
@@ -169,7 +170,7 @@ def reference_event_contributions(
             "actor_a": actor_a[pairs],
             "actor_b": actor_b[pairs],
             "event": np.array([e.id for e in world.events], dtype=object)[events],
-            "contribution": world.recording.event_contributions[steps, worlds, pairs, events],
+            "contribution": split[steps, worlds, pairs, events],
         }
     )
     table = table.astype({"actor_a": "str", "actor_b": "str", "event": "str"})
