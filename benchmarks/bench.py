@@ -11,10 +11,10 @@ are timed once.
   (``ensemble_tables_seconds``, what ``run.py run`` does before writing); one world-step of those 1,000
   worlds (``step_microseconds``: ``World.run`` alone, over worlds × steps);
 - run: ``run.py run seed-2024 --replicates 10000 --no-charts`` as a user runs it, in a fresh process
-  (``run_seconds_10k``, median of 3, interpreter start and imports included), and its tables alone
-  (``table_seconds_10k``): each chunk's ``recording_tables`` (20 chunks of 500 worlds, the default
-  posterior's draws, as the command runs them: ``table_build_seconds_10k``) and their concatenation into
-  one table each (``table_gather_seconds_10k``);
+  (``run_seconds_10k``, median of 3, interpreter start and imports included; ``_workers2`` with
+  ``--workers 2``), the peak RSS of its process tree, and its tables alone (``table_seconds_10k``): each
+  chunk's ``recording_tables`` (20 chunks of 500 worlds, the default posterior's draws, as the command runs
+  them: ``table_build_seconds_10k``) and appending them to the Parquet files (``table_write_seconds_10k``);
 - plain: the same 1,000 worlds as 1,000 ``SingleWorld`` models (one Mesa model per world, with a
   DataCollector), and through ``mesa.batch_run`` where the installed Mesa has it;
 - sweep: ``run.py sweep`` of 2,000 LHS points × 5 replicates on 2 workers, written to disk, in a
@@ -34,7 +34,9 @@ are timed once.
   on screen shows the new look (``page_view_seconds``), and until all six views are drawn and shown
   (``page_all_views_seconds``, opening each tab in turn);
 - scaling: seconds per world-step for synthetic sets of N states (100 worlds × 40 steps, no
-  events), and the exponent of a log-log least-squares fit.
+  events), and the exponent of a log-log least-squares fit;
+- large: ensembles of 200 synthetic states, ten years, 10 and 20 worlds, every contribution recorded and
+  every table written chunk by chunk as ``run`` writes them, in a fresh process: seconds and peak RSS.
 """
 
 from __future__ import annotations
@@ -58,14 +60,15 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
-import pandas as pd
 import psutil
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))  # run from a source tree
 
 from powershift.analysis.experiments.engine import DEFAULT_CHUNK, Chunk, chunk_bounds, simulate
-from powershift.analysis.experiments.ensemble import run_ensemble
+from powershift.analysis.experiments.ensemble import run_ensemble, write_ensemble
 from powershift.analysis.experiments.posterior import DEFAULT_POSTERIOR, read_posterior, world_values
+from powershift.analysis.results.appending import TableFiles
+from powershift.analysis.results.storage import write_streamed
 from powershift.analysis.results.tables import TABLES, recording_tables
 from powershift.model.actors import synthetic_actor_set
 from powershift.model.scenario import load_scenario, scenario_from_text
@@ -73,12 +76,13 @@ from powershift.model.single import SingleWorld
 from powershift.model.world import World, world_seed
 
 ROOT = Path(__file__).resolve().parent.parent
-PARTS = ("ensemble", "run", "sweep", "explorer", "page", "scaling")
+PARTS = ("ensemble", "run", "sweep", "explorer", "page", "scaling", "large")
 SCENARIO = "seed-2024"
 WORLDS = 1000
 RUN_WORLDS = 10_000
 SCALING_N = (5, 20, 50, 100, 200)
 SCALING_WORLDS, SCALING_STEPS = 100, 40
+LARGE_N, LARGE_WORLDS = 200, (10, 20)
 
 
 def median_seconds(action: Callable[[], Any], repeats: int) -> float:
@@ -115,48 +119,83 @@ def median_runs(make: Callable[[], World], repeats: int) -> float:
 
 
 def run_command(repeats: int) -> dict[str, Any]:
-    """The 10,000-world ``run`` in a fresh process, and the tables it builds, timed apart from the simulation."""
-    times = []
-    for _ in range(max(repeats, 3)):
-        with tempfile.TemporaryDirectory() as tmp:
-            command = [sys.executable, str(ROOT / "run.py"), "run", SCENARIO, "--replicates", str(RUN_WORLDS)]
-            command += ["--no-charts", "--quiet", "--out", str(Path(tmp) / "run")]
-            clock = time.perf_counter()
-            subprocess.run(command, cwd=tmp, stdout=subprocess.DEVNULL, check=True)
-            times.append(time.perf_counter() - clock)
-    return {"run_seconds_10k": statistics.median(times), **tables_10k(repeats)}
+    """The 10,000-world ``run`` in a fresh process, serially and on two workers, with the peak memory of its
+    process tree; and the tables it builds and writes, timed apart from the simulation."""
+    out: dict[str, Any] = {}
+    for suffix, workers in (("", 1), ("_workers2", 2)):
+        times, peaks = [], []
+        for _ in range(max(repeats, 3)):
+            with tempfile.TemporaryDirectory() as tmp:
+                command = [sys.executable, str(ROOT / "run.py"), "run", SCENARIO, "--replicates", str(RUN_WORLDS)]
+                command += ["--no-charts", "--quiet", "--workers", str(workers), "--out", str(Path(tmp) / "run")]
+                clock = time.perf_counter()
+                process = psutil.Popen(command, cwd=tmp, stdout=subprocess.DEVNULL)
+                with PeakRss(process) as rss:
+                    if process.wait() != 0:
+                        raise RuntimeError(f"run failed: {' '.join(command)}")
+                times.append(time.perf_counter() - clock)
+                peaks.append(rss.peak / 2**20)
+        out[f"run_seconds_10k{suffix}"] = statistics.median(times)
+        out[f"run_peak_rss_mb{suffix}"] = statistics.median(peaks)
+    return {**out, **tables_10k(repeats)}
 
 
 def tables_10k(repeats: int) -> dict[str, float]:
-    """Seconds to build the tables of ``run``'s 10,000 worlds chunk by chunk and to gather them into one table
-    each, as ``run_ensemble`` does (medians); the worlds are simulated again for each repeat, untimed, so that
-    memory is used as in the command (on a virtual machine, memory not touched for a while costs its first
-    touch again, which the gathering's copy of every table pays)."""
+    """Seconds to build the tables of ``run``'s 10,000 worlds chunk by chunk and to append each chunk's to the
+    table files, as ``run`` does (medians); the worlds are simulated again for each repeat, untimed."""
     scenario = load_scenario(SCENARIO)
     posterior = read_posterior(DEFAULT_POSTERIOR) if DEFAULT_POSTERIOR.is_file() else None
     values = {} if posterior is None else world_values(posterior, 0, np.arange(RUN_WORLDS))
-    built, gathered = [], []
+    built, written = [], []
     for _ in range(repeats):
-        parts, seconds = [], 0.0
-        for first, last in chunk_bounds(RUN_WORLDS, DEFAULT_CHUNK):
-            seeds = [world_seed(0, r) for r in range(first, last)]
-            world = World(scenario, seeds, {path: v[first:last] for path, v in values.items()})
-            world.run()
-            clock = time.perf_counter()
-            parts.append(recording_tables(world, np.arange(first, last)))
-            seconds += time.perf_counter() - clock
-            world.release()
-        clock = time.perf_counter()
-        tables = {name: pd.concat([p[name] for p in parts], ignore_index=True) for name in TABLES}
-        gathered.append(time.perf_counter() - clock)
-        built.append(seconds)
-        del parts, tables
-    total = [b + g for b, g in zip(built, gathered, strict=True)]
+        build = write = 0.0
+        with tempfile.TemporaryDirectory() as tmp, TableFiles(Path(tmp), TABLES, "parquet") as files:
+            for first, last in chunk_bounds(RUN_WORLDS, DEFAULT_CHUNK):
+                seeds = [world_seed(0, r) for r in range(first, last)]
+                world = World(scenario, seeds, {path: v[first:last] for path, v in values.items()})
+                world.run()
+                clock = time.perf_counter()
+                tables = recording_tables(world, np.arange(first, last))
+                build += time.perf_counter() - clock
+                world.release()
+                clock = time.perf_counter()
+                files.append(tables)
+                write += time.perf_counter() - clock
+        built.append(build)
+        written.append(write)
+    total = [b + w for b, w in zip(built, written, strict=True)]
     return {
         "table_seconds_10k": statistics.median(total),
         "table_build_seconds_10k": statistics.median(built),
-        "table_gather_seconds_10k": statistics.median(gathered),
+        "table_write_seconds_10k": statistics.median(written),
     }
+
+
+def large_ensemble() -> dict[str, Any]:
+    """Ensembles of 200 synthetic actors over ten years with every contribution recorded and every table
+    written, chunk by chunk as ``run`` writes them, in a fresh process: seconds and the peak memory of its
+    tree, for two sizes (flat memory means the same peak for both)."""
+    out: dict[str, Any] = {}
+    for worlds in LARGE_WORLDS:
+        with tempfile.TemporaryDirectory() as tmp:
+            command = [sys.executable, str(Path(__file__).resolve()), "--large-child", str(worlds), tmp]
+            clock = time.perf_counter()
+            process = psutil.Popen(command, stdout=subprocess.DEVNULL)
+            with PeakRss(process) as rss:
+                if process.wait() != 0:
+                    raise RuntimeError(f"large ensemble failed: {' '.join(command)}")
+            out[f"large_{worlds}_seconds"] = time.perf_counter() - clock
+            out[f"large_{worlds}_peak_rss_mb"] = rss.peak / 2**20
+    return out
+
+
+def large_child(worlds: int, folder: str) -> None:
+    """What ``large_ensemble`` times: a 200-actor ensemble written to ``folder``."""
+    base = scenario_from_text("title: large\ndescription: synthetic actor set\nstart: 2024-01-01\nyears: 10\n")
+    scenario = dataclasses.replace(base, actors=synthetic_actor_set(LARGE_N))
+    write_streamed(
+        Path(folder) / "large", "parquet", lambda staging: write_ensemble(staging, "parquet", scenario, worlds)
+    )
 
 
 def plain(batched: World) -> dict[str, Any]:
@@ -394,7 +433,11 @@ def main() -> None:
         default=list(PARTS),
         help="what to measure (default all; 'ensemble' includes the plain Mesa runs, ~10 minutes)",
     )
+    parser.add_argument("--large-child", nargs=2, metavar=("WORLDS", "FOLDER"), help=argparse.SUPPRESS)
     args = parser.parse_args()
+    if args.large_child:
+        large_child(int(args.large_child[0]), args.large_child[1])
+        return
 
     out: dict[str, Any] = machine()
     if "ensemble" in args.parts:
@@ -417,6 +460,8 @@ def main() -> None:
         out.update(page(args.repeats))
     if "scaling" in args.parts:
         out.update(scaling(args.repeats))
+    if "large" in args.parts:
+        out.update(large_ensemble())
     if args.json:
         print(json.dumps(out, indent=2))
         return

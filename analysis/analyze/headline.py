@@ -13,6 +13,9 @@ import pandas as pd
 
 from powershift.analysis.results.power_index import index_name, power_index
 
+HEADLINE_COLUMNS = ["step", "date", "actor", "power_share", "p_bloc1"]
+"""The trajectories' columns the headline reads."""
+
 
 def headline(meta: dict[str, Any], tables: dict[str, pd.DataFrame]) -> list[str]:
     """Two or three lines: end shares with intervals, largest first; P(bloc 1) by state; which side that is."""

@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 import argparse
+from pathlib import Path
 
-from powershift.analysis.analyze.headline import headline
+from powershift.analysis.analyze.headline import HEADLINE_COLUMNS, headline
 from powershift.analysis.charts.registry import charts_for
 from powershift.analysis.cli.common import RESULTS_ROOT, announce_parameters, chosen_posterior, reserve_out
 from powershift.analysis.cli.options import (
@@ -16,8 +17,14 @@ from powershift.analysis.cli.options import (
     set_option,
     years_option,
 )
-from powershift.analysis.experiments.ensemble import check_replicates, estimated_bytes, run_ensemble
-from powershift.analysis.results.storage import default_folder, manifest, write_results
+from powershift.analysis.experiments.ensemble import (
+    check_replicate_count,
+    check_replicates,
+    estimated_bytes,
+    write_ensemble,
+)
+from powershift.analysis.results.readers import read_ensemble
+from powershift.analysis.results.storage import Results, default_folder, write_streamed
 from powershift.model.scenario import load_scenario
 
 NAME = "run"
@@ -44,27 +51,40 @@ def add_options(command: argparse.ArgumentParser) -> None:
 
 
 def act(args: argparse.Namespace) -> None:
-    """Everything is checked (posterior, scenario, replicates, --out) before the first world runs."""
+    """Everything is checked (posterior, scenario, replicates, --out) before the first world runs. The tables
+    go to disk chunk by chunk as the worlds run (``write_ensemble``), so memory does not grow with the
+    replicates; only charts read them back whole, so only a run with charts must fit in memory."""
     posterior = chosen_posterior(args)
     scenario = load_scenario(args.scenario, tuple(args.set), args.years)
-    check_replicates(scenario, args.replicates)
+    if args.no_charts:
+        check_replicate_count(args.replicates)
+    else:
+        check_replicates(scenario, args.replicates)
     announce_parameters(args, posterior, [scenario])
-    out = reserve_out(args, estimated_bytes(scenario, args.replicates)) or default_folder(RESULTS_ROOT, scenario.name)
-    results = run_ensemble(
-        scenario,
-        args.replicates,
-        args.seed,
-        args.chunk,
-        tuple(args.set),
-        args.workers,
-        args.dask,
-        quiet=args.quiet,
-        posterior=posterior,
-    )
+    need = estimated_bytes(scenario, args.replicates)
+    out = reserve_out(args, need) or default_folder(RESULTS_ROOT, scenario.name)
 
-    write_results(results, out, args.format, None if args.no_charts else charts_for("ensemble"))
-    print(f"{scenario.name}: {args.replicates} replicate(s), {scenario.steps} steps, {results.seconds:.2f} s -> {out}")
-    for line in headline(manifest(results, args.format), results.tables):
+    def produce(staging: Path) -> tuple[Results, dict[str, int]]:
+        return write_ensemble(
+            staging,
+            args.format,
+            scenario,
+            args.replicates,
+            args.seed,
+            args.chunk,
+            tuple(args.set),
+            args.workers,
+            args.dask,
+            quiet=args.quiet,
+            posterior=posterior,
+        )
+
+    extras = None if args.no_charts else charts_for("ensemble")
+    meta, tables = write_streamed(out, args.format, produce, need, extras)
+    if tables is None:
+        tables = read_ensemble(out, only=("trajectories",), columns=HEADLINE_COLUMNS)[1]
+    print(f"{scenario.name}: {args.replicates} replicate(s), {scenario.steps} steps, {meta['seconds']:.2f} s -> {out}")
+    for line in headline(meta, tables):
         print(line)
     if not args.no_charts:
         print(f"charts: {out / 'charts'}")

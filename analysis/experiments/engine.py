@@ -31,9 +31,11 @@ from powershift.analysis.experiments.outcomes import OUTCOME_MEASURES, run_outco
 from powershift.analysis.results.tables import recording_tables
 from powershift.model.files import InputError
 from powershift.model.scenario import Scenario
-from powershift.model.world import MEASURES, NonFiniteState, World, world_seed
+from powershift.model.world import CONTRIBUTIONS, MEASURES, NonFiniteState, World, world_seed
 
 DEFAULT_CHUNK = 500
+CHUNK_BYTES = 512 * 1024**2
+"""What one chunk's recording and tables may hold: the chunk is made smaller where worlds are large."""
 IN_FLIGHT_PER_WORKER = 2  # enough to keep a worker busy; more would only hold memory
 DASK_CONNECT_SECONDS = 5
 WATCH_SECONDS = 0.5  # how often a worker looks for its parent where it cannot be told at once
@@ -81,6 +83,21 @@ def simulate(chunk: Chunk) -> dict[str, pd.DataFrame]:
         out.update(recording_tables(world, chunk.replicates, chunk.points))
     world.release()
     return out
+
+
+def world_bytes(scenario: Scenario) -> int:
+    """Memory one world's per-step tables need: their numbers, twice (as the recording's arrays while the
+    tables are built from them, and pandas' overhead is about as much again)."""
+    n, steps = scenario.actors.n, scenario.steps + 1
+    pairs = n * (n - 1) // 2
+    return 2 * steps * (n * 12 + pairs * (7 + len(CONTRIBUTIONS)) + 9) * 8
+
+
+def fitting_chunk(scenario: Scenario, chunk: int) -> int:
+    """At most ``chunk`` worlds, and no more than fit in ``CHUNK_BYTES`` with their tables (``world_bytes``):
+    500 worlds of 5 actors take about 75 MB, a world of 200 actors about 200 MB. The numbers do not depend
+    on the chunk size, so this changes only memory and speed."""
+    return max(1, min(chunk, CHUNK_BYTES // world_bytes(scenario)))
 
 
 def chunk_bounds(runs: int, size: int) -> list[tuple[int, int]]:

@@ -10,14 +10,24 @@ keeps its ``--set`` value in every world.
 from __future__ import annotations
 
 import time
+from collections.abc import Callable, Iterable, Iterator
 from datetime import UTC, datetime
+from pathlib import Path
 from typing import Any
 
 import numpy as np
 import pandas as pd
 import yaml
 
-from powershift.analysis.experiments.engine import DEFAULT_CHUNK, Chunk, check_chunk, chunk_bounds, executor
+from powershift.analysis.experiments.engine import (
+    DEFAULT_CHUNK,
+    Chunk,
+    check_chunk,
+    chunk_bounds,
+    executor,
+    fitting_chunk,
+    world_bytes,
+)
 from powershift.analysis.experiments.posterior import (
     DEFAULTS,
     Posterior,
@@ -26,11 +36,11 @@ from powershift.analysis.experiments.posterior import (
     reopen,
     world_values,
 )
+from powershift.analysis.results.appending import TableFiles
 from powershift.analysis.results.storage import Results
 from powershift.analysis.results.tables import TABLES
 from powershift.model.files import InputError
 from powershift.model.scenario import Scenario, scenario_from_text
-from powershift.model.world import CONTRIBUTIONS
 
 MAX_REPLICATES = 1_000_000
 MEMORY_BUDGET_BYTES = 8 * 1024**3
@@ -38,15 +48,18 @@ MEMORY_BUDGET_BYTES = 8 * 1024**3
 
 def estimated_bytes(scenario: Scenario, replicates: int) -> int:
     """Memory the tables of an ensemble need (numbers only; the pandas overhead roughly doubles it)."""
-    n, steps = scenario.actors.n, scenario.steps + 1
-    pairs = n * (n - 1) // 2
-    per_world = steps * (n * 12 + pairs * (7 + len(CONTRIBUTIONS)) + 9) * 8
-    return 2 * per_world * replicates
+    return world_bytes(scenario) * replicates
+
+
+def check_replicate_count(replicates: int) -> None:
+    if not 1 <= replicates <= MAX_REPLICATES:
+        raise InputError("--replicates", "replicates", f"a whole number from 1 to {MAX_REPLICATES:,}, got {replicates}")
 
 
 def check_replicates(scenario: Scenario, replicates: int) -> None:
-    if not 1 <= replicates <= MAX_REPLICATES:
-        raise InputError("--replicates", "replicates", f"a whole number from 1 to {MAX_REPLICATES:,}, got {replicates}")
+    """A number of replicates whose tables fit in memory: for an ensemble gathered whole (``run_ensemble``),
+    or read back whole to draw its charts."""
+    check_replicate_count(replicates)
     need = estimated_bytes(scenario, replicates)
     if need > MEMORY_BUDGET_BYTES:
         raise InputError(
@@ -72,9 +85,61 @@ def run_ensemble(
 
     With a ``posterior`` each world takes its parameter values from one of its draws
     (``analysis.posterior.world_values``), except the paths ``overrides`` sets: pass the ``--set``
-    assignments the scenario was loaded with, so that they win over the posterior.
+    assignments the scenario was loaded with, so that they win over the posterior. The tables are held in
+    memory, so their size is checked first (``check_replicates``); ``write_ensemble`` writes them chunk by
+    chunk instead.
     """
     check_replicates(scenario, replicates)
+    parts: list[dict[str, pd.DataFrame]] = []
+    results = stream_ensemble(
+        parts.append, scenario, replicates, seed, chunk, overrides, workers, dask, quiet, posterior
+    )
+    results.tables = {name: pd.concat([p[name] for p in parts], ignore_index=True) for name in TABLES}
+    return results
+
+
+def write_ensemble(
+    folder: Path,
+    fmt: str,
+    scenario: Scenario,
+    replicates: int = 1,
+    seed: int = 0,
+    chunk: int = DEFAULT_CHUNK,
+    overrides: tuple[str, ...] = (),
+    workers: int = 1,
+    dask: str | None = None,
+    quiet: bool = True,
+    posterior: Posterior | None = None,
+) -> tuple[Results, dict[str, int]]:
+    """``run_ensemble``, with each chunk's tables appended to the table files in ``folder`` (a staging
+    folder) as it finishes instead of gathered: memory holds a few chunks whatever the number of replicates.
+    The results (without tables) and each table's row count."""
+    check_replicate_count(replicates)
+    with TableFiles(folder, TABLES, fmt) as files:
+        results = stream_ensemble(
+            files.append, scenario, replicates, seed, chunk, overrides, workers, dask, quiet, posterior
+        )
+    return results, files.rows
+
+
+def stream_ensemble(
+    take: Callable[[dict[str, pd.DataFrame]], None],
+    scenario: Scenario,
+    replicates: int,
+    seed: int,
+    chunk: int,
+    overrides: tuple[str, ...],
+    workers: int,
+    dask: str | None,
+    quiet: bool,
+    posterior: Posterior | None,
+) -> Results:
+    """Run the ensemble chunk by chunk and hand each chunk's tables to ``take`` in replicate order.
+
+    Chunks hold at most ``chunk`` worlds, and fewer where the worlds' recordings are large
+    (``fitting_chunk``): the numbers do not depend on the chunk size.
+    """
+    check_replicate_count(replicates)
     check_chunk(chunk)
     fixed = fixed_paths(overrides)
     values: dict[str, np.ndarray] = {}
@@ -85,7 +150,7 @@ def run_ensemble(
         parameter_set = posterior.record(fixed)
     started = datetime.now(UTC).isoformat(timespec="seconds")
     clock = time.perf_counter()
-    bounds = chunk_bounds(replicates, chunk)
+    bounds = chunk_bounds(replicates, fitting_chunk(scenario, chunk))
     chunks = (
         Chunk(
             k,
@@ -100,10 +165,22 @@ def run_ensemble(
     )
     with executor(workers, dask, len(bounds)) as run:
         # one chunk finishes all at once: a progress bar would only flash
-        parts = sorted(run.run(chunks, replicates, quiet or len(bounds) == 1), key=lambda done: done[0].index)
-    tables = {name: pd.concat([p[name] for _, p in parts], ignore_index=True) for name in TABLES}
+        for tables in in_order(run.run(chunks, replicates, quiet or len(bounds) == 1)):
+            take(tables)
     seconds = time.perf_counter() - clock
-    return Results(scenario, seed, replicates, tuple(overrides), tables, started, seconds, parameter_set)
+    return Results(scenario, seed, replicates, tuple(overrides), {}, started, seconds, parameter_set)
+
+
+def in_order(finished: Iterable[tuple[Chunk, dict[str, pd.DataFrame]]]) -> Iterator[dict[str, pd.DataFrame]]:
+    """Chunks' tables in chunk order, from chunks that finish in any order: one that finishes early waits
+    (a worker pool runs chunks of one size side by side, so few wait at once)."""
+    waiting: dict[int, dict[str, pd.DataFrame]] = {}
+    following = 0
+    for chunk, tables in finished:
+        waiting[chunk.index] = tables
+        while following in waiting:
+            yield waiting.pop(following)
+            following += 1
 
 
 def rerun(

@@ -53,10 +53,14 @@ def structural_rows(meta: dict[str, Any]) -> dict[str, tuple[int, str]]:
     }
 
 
-def read_ensemble(folder: Path) -> tuple[dict[str, Any], dict[str, pd.DataFrame]]:
-    """A results folder written by ``run.py run``: its manifest and its five tables, all validated."""
+def read_ensemble(
+    folder: Path, complete: bool = True, only: tuple[str, ...] = ENSEMBLE_TABLES, columns: list[str] | None = None
+) -> tuple[dict[str, Any], dict[str, pd.DataFrame]]:
+    """A results folder written by ``run.py run``: its manifest and its five tables, all validated (or the
+    tables ``only`` names, with only the ``columns`` listed). ``complete=False`` reads a folder still being
+    written (its writer drawing charts from it)."""
     folder = Path(folder)
-    meta = read_manifest(folder, "ensemble")
+    meta = read_manifest(folder, "ensemble", complete)
     source = folder / MANIFEST
     if len(set(meta["actors"])) != len(meta["actors"]):
         raise InputError(source, "actors", "different actor codes (one is repeated)")
@@ -67,12 +71,12 @@ def read_ensemble(folder: Path) -> tuple[dict[str, Any], dict[str, pd.DataFrame]
             raise InputError(source, f"rows.{name}", f"{rows:,} ({why}), got {meta['rows'][name]:,}")
     bounds = {"replicate": (0, meta["replicates"] - 1), "step": (0, meta["steps"])}
     tables = {}
-    for name in ENSEMBLE_TABLES:
+    for name in only:
         why = fixed[name][1] + ", as manifest.json says" if name in fixed else "as manifest.json says"
-        tables[name] = read_table(paths[name], SCHEMAS[name], meta["rows"][name], why, bounds)
+        tables[name] = read_table(paths[name], SCHEMAS[name], meta["rows"][name], why, bounds, columns)
     actors = set(meta["actors"])
     for name, column in (("trajectories", "actor"), ("alignment", "actor_a"), ("alignment", "actor_b")):
-        unknown = set(pd.unique(tables[name][column])) - actors
+        unknown = set(pd.unique(tables[name][column])) - actors if column in tables.get(name, ()) else set()
         if unknown:
             raise InputError(
                 paths[name], column, f"actors of the manifest ({', '.join(meta['actors'])}), got {sorted(unknown)[0]!r}"

@@ -66,8 +66,12 @@ def default_folder(root: Path, name: str) -> Path:
     return paths.default_folder(root, name)
 
 
-def manifest(results: Results, fmt: str) -> dict[str, Any]:
+def manifest(results: Results, fmt: str, rows: dict[str, int] | None = None) -> dict[str, Any]:
+    """An ensemble folder's manifest; ``rows`` are the tables' row counts where the tables were written
+    chunk by chunk rather than held (``results.tables`` is then empty)."""
     scenario = results.scenario
+    if rows is None:
+        rows = {name: len(table) for name, table in results.tables.items()}
     return {
         "format_version": FORMAT_VERSION,
         "kind": "ensemble",
@@ -85,8 +89,8 @@ def manifest(results: Results, fmt: str) -> dict[str, Any]:
         "steps": scenario.steps,
         "steps_per_year": scenario.spec.steps_per_year,
         "format": fmt,
-        "tables": {name: f"{name}.{fmt}" for name in results.tables},
-        "rows": {name: len(table) for name, table in results.tables.items()},
+        "tables": {name: f"{name}.{fmt}" for name in rows},
+        "rows": dict(rows),
         "version": package_version(),
         "python": platform.python_version(),
         "mesa": version("mesa"),
@@ -135,6 +139,30 @@ def write_results(results: Results, out: Path, fmt: str = "parquet", extras: Ext
         if extras is not None:
             extras(staging, meta, results.tables)
     return out
+
+
+Produce = Callable[[Path], tuple[Results, dict[str, int]]]
+"""What writes an ensemble's tables into a staging folder, chunk by chunk, and returns its results (without
+tables) and the tables' row counts: ``analysis.experiments.ensemble.write_ensemble``."""
+
+
+def write_streamed(
+    out: Path, fmt: str, produce: Produce, estimated_bytes: int = 0, extras: Extras | None = None
+) -> tuple[dict[str, Any], dict[str, pd.DataFrame] | None]:
+    """Write an ensemble's folder ``out`` whose tables ``produce`` writes as its worlds run, then its
+    manifest and whatever ``extras`` adds. For ``extras`` the tables are read back whole, through the reader
+    every later tool uses, so they are also checked. The manifest, and those tables (None without ``extras``)."""
+    if fmt not in FORMATS:
+        raise InputError("--format", "format", f"one of {', '.join(FORMATS)}, got {fmt!r}")
+    with new_folder(out, estimated_bytes) as staging:
+        results, rows = produce(staging)
+        meta = manifest(results, fmt, rows)
+        write_manifest(staging, meta)
+        tables = None
+        if extras is not None:
+            meta, tables = readers.read_ensemble(staging, complete=False)
+            extras(staging, meta, tables)
+    return meta, tables
 
 
 def read_results(folder: Path) -> tuple[dict[str, Any], dict[str, pd.DataFrame]]:

@@ -392,11 +392,11 @@ def full_disk_after(calls: int, real: Callable) -> Callable:
 def test_a_full_disk_while_writing_results_leaves_nothing(
     tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch
 ) -> None:
-    from powershift.analysis.results import storage
+    from powershift.analysis.results.appending import TableFile
 
     monkeypatch.chdir(tmp_path)
     (tmp_path / "s.yaml").write_text(MINIMAL)
-    monkeypatch.setattr(storage, "write_table", full_disk_after(2, storage.write_table))
+    monkeypatch.setattr(TableFile, "append", full_disk_after(2, TableFile.append))  # run writes chunk by chunk
     refused(cli(capsys, "run", "s.yaml", "--replicates", "1", "--out", "out"), "out", "room on the disk", "No space")
     refused(cli(capsys, "run", "s.yaml", "--replicates", "1", "--no-charts"), "results/s", "room on the disk")
     assert sorted(p.name for p in tmp_path.iterdir()) == ["s.yaml"]
