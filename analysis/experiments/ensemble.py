@@ -114,7 +114,6 @@ def write_ensemble(
     """``run_ensemble``, with each chunk's tables appended to the table files in ``folder`` (a staging
     folder) as it finishes instead of gathered: memory holds a few chunks whatever the number of replicates.
     The results (without tables) and each table's row count."""
-    check_replicate_count(replicates)
     with TableFiles(folder, TABLES, fmt) as files:
         results = stream_ensemble(
             files.append, scenario, replicates, seed, chunk, overrides, workers, dask, quiet, posterior
