@@ -22,10 +22,12 @@ class EventParts:
     shape: tuple[int, int, int, int]  # (S+1, W, P, E)
     _steps: list[tuple[np.ndarray, ...]] = field(default_factory=list)
 
-    def add(self, step: int, parts: np.ndarray) -> None:
-        """Keep the nonzero entries of one step's pushes, ``parts`` (E, W, P)."""
-        event, world, pair = np.nonzero(parts)
-        self._steps.append((np.full(len(event), step), world, pair, event, parts[event, world, pair]))
+    def add(self, step: int, parts: np.ndarray, events: np.ndarray) -> None:
+        """Keep the nonzero entries of one step's pushes, ``parts`` (len(events), W, P): the rows of the
+        events ``events`` (ascending), every other event's push being 0. Only acting events can push, and
+        scanning their rows alone, not all E, keeps entries and their order the same."""
+        row, world, pair = np.nonzero(parts)
+        self._steps.append((np.full(len(row), step), world, pair, events[row], parts[row, world, pair]))
 
     def entries(self) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
         """Every kept entry as arrays step, world, pair, event (int64) and value (float64), in no set order."""

@@ -176,7 +176,8 @@ class World(mesa.Model):
         self._measure()
         self.bloc_anchor = self.index_shares.argmax(axis=1)  # bloc 0 is the side of the start's largest power
         self.rest_drift = self._rest_drift()
-        self._record(np.zeros((len(CONTRIBUTIONS), self.worlds, len(self.pair_cells))), self.event_parts)
+        self.acting = np.zeros(0, dtype=np.int64)  # the events acting this step (rows of event_parts)
+        self._record(np.zeros((len(CONTRIBUTIONS), self.worlds, len(self.pair_cells))), self.event_parts[:0])
 
     # --- parameters -----------------------------------------------------------------------
 
@@ -339,7 +340,7 @@ class World(mesa.Model):
             self.update_military(fx)
             self.t += 1
             self._measure()
-            self._record(parts, self.event_parts * factor)
+            self._record(parts, self.event_parts[self.acting] * factor)
 
     def fire_events(self) -> Effects:
         """Fire this step's events and add the effects of every active one.
@@ -352,7 +353,8 @@ class World(mesa.Model):
         fx.sanctions += self.sanctions0  # sanctions in force at the start stay until relieved
         levels, impulses, _ = self.event_schedule.advance(self.t, self)
         self.event_parts[:] = 0.0
-        for k in self.event_schedule.active():
+        self.acting = self.event_schedule.active()
+        for k in self.acting:
             before = fx.alignment.copy() if self.record_contributions else None
             self.events[k].apply(fx, levels[k], impulses[k])
             if before is not None:
@@ -576,6 +578,8 @@ class World(mesa.Model):
                 raise NonFiniteState(self.t, int(where[0]), f"{name} of {who}")
 
     def _record(self, contributions: np.ndarray, event_contributions: np.ndarray) -> None:
+        """Record this step: ``contributions`` (K, W, P), ``event_contributions`` the acting events' rows of
+        the events' pushes (len(acting), W, P); every other event's push is 0."""
         self.check_finite()
         h, i, j = self.recording, *self.pairs
         values, summary = self._measured()
@@ -596,7 +600,7 @@ class World(mesa.Model):
         h.trade[self.t] = self.trade[:, i, j] + self.trade[:, j, i]
         if h.contributions is not None:
             h.contributions[self.t] = np.moveaxis(contributions, 0, -1)
-            h.event_contributions.add(self.t, event_contributions)
+            h.event_contributions.add(self.t, event_contributions, self.acting)
 
     def _measured(self) -> tuple[dict[str, np.ndarray], dict[str, np.ndarray]]:
         """The actor series (W, N) and metric series (W,) in ``measures`` as they stand now, each computed

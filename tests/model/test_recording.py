@@ -12,14 +12,18 @@ from powershift.model.recording import EventParts
 @settings(max_examples=40, deadline=None)
 @given(st.integers(0, 2**32 - 1), st.floats(0.0, 1.0))
 def test_dense_gives_back_every_step_as_added(seed: int, density: float) -> None:
-    """Whatever the share of zeros (none, some, all), the dense array is the steps stacked as they were added,
-    bit for bit, and the entries are exactly the nonzero ones."""
+    """Whatever the share of zeros (none, some, all) and whichever events act (given as their rows only), the
+    dense array is the steps stacked as they were added, bit for bit, and the entries are exactly the nonzero
+    ones."""
     rng = np.random.default_rng(seed)
     steps, events, worlds, pairs = 4, 3, 5, 6
     added = rng.standard_normal((steps, events, worlds, pairs)) * (rng.random((steps, events, worlds, pairs)) < density)
+    acting = rng.random((steps, events)) < 0.7
+    added *= acting[:, :, None, None]  # an event that does not act pushes nothing
     parts = EventParts((steps, worlds, pairs, events))
     for step in range(steps):
-        parts.add(step, added[step])
+        rows = np.flatnonzero(acting[step])
+        parts.add(step, added[step][rows], rows)
     expected = np.moveaxis(added, 1, -1)  # (S, W, P, E)
     assert np.array_equal(parts.dense(), expected)
     step, world, pair, event, value = parts.entries()
