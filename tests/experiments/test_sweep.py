@@ -16,6 +16,7 @@ import pandas as pd
 import pytest
 
 from powershift.analysis.cli.sweep import finish_sweep
+from powershift.analysis.experiments import engine
 from powershift.analysis.experiments.design import SweepDesign, build_design, parse_param, point_count, sample_points
 from powershift.analysis.experiments.engine import Chunk, simulate
 from powershift.analysis.experiments.ensemble import run_ensemble
@@ -84,6 +85,37 @@ def test_ensembles_are_identical_in_process_and_on_a_pool() -> None:
     pooled = run_ensemble(scenario, replicates=7, seed=3, chunk=2, workers=2).tables
     for name, table in serial.items():
         pd.testing.assert_frame_equal(pooled[name], table, check_exact=True)
+
+
+@pytest.mark.filterwarnings("ignore:This process .* is multi-threaded:DeprecationWarning")  # fork forced here
+@pytest.mark.parametrize("method", ["fork", "forkserver"])
+def test_workers_forked_from_the_run_or_from_a_forkserver_give_the_same_tables(
+    monkeypatch: pytest.MonkeyPatch, method: str
+) -> None:
+    scenario = load_scenario("seed-2024", years=2)
+    serial = run_ensemble(scenario, replicates=5, seed=6, chunk=5).tables
+    monkeypatch.setattr(engine, "start_method", lambda: method)
+    assert engine.pool_context().get_start_method() == method
+    pooled = run_ensemble(scenario, replicates=5, seed=6, chunk=2, workers=2).tables
+    for name, table in serial.items():
+        pd.testing.assert_frame_equal(pooled[name], table, check_exact=True)
+
+
+CHOICE = """
+import sys, threading
+from powershift.analysis.experiments.engine import start_method
+if sys.argv[1] == "thread":
+    threading.Thread(target=threading.Event().wait, daemon=True).start()
+print(start_method())
+"""
+
+
+@pytest.mark.skipif(sys.platform != "linux", reason="workers are forked from the run on Linux only")
+@pytest.mark.parametrize(("threads", "method"), [("none", "fork"), ("thread", "forkserver")])
+def test_workers_are_forked_from_the_run_only_while_it_has_no_other_thread(threads: str, method: str) -> None:
+    env = {**os.environ, "PYTHONPATH": str(ROOT)}
+    done = subprocess.run([sys.executable, "-c", CHOICE, threads], env=env, capture_output=True, text=True, check=True)
+    assert done.stdout.split() == [method]
 
 
 @pytest.mark.slow(seconds=12)

@@ -1,6 +1,6 @@
 """Workers die with the run: when only the run's process is killed outright (SIGKILL, as the OOM
-killer does), its pool or Dask-local workers, the forkserver and the resource tracker end within
-seconds, and a caller reading the run's stdout and stderr sees them close.
+killer does), its pool or Dask-local workers (forked from it, or from a forkserver) and the forkserver
+and resource tracker end within seconds, and a caller reading the run's stdout and stderr sees them close.
 
 Processes are followed through /proc (Linux only, like the forkserver), each by pid and start time
 so that a reused pid is never taken for a survivor.
@@ -73,8 +73,19 @@ def drain(stream, closed: dict[str, float], name: str) -> None:  # type: ignore[
     closed[name] = time.monotonic()
 
 
-def start_sweep(out: Path, *extra: str) -> subprocess.Popen[bytes]:
-    command = [sys.executable, str(ROOT / "run.py"), "sweep", "seed-2024", "--param", "alignment.rate=0.1:0.5"]
+THREADED = """
+import runpy, sys, threading
+threading.Thread(target=threading.Event().wait, daemon=True).start()
+sys.argv = sys.argv[1:]
+runpy.run_path(sys.argv[0], run_name="__main__")
+"""
+
+
+def start_sweep(out: Path, *extra: str, thread: bool = False) -> subprocess.Popen[bytes]:
+    """The sweep as a command; ``thread`` starts it with a second thread running, so that its pool is
+    started from a forkserver (a process with threads is not forked)."""
+    command = [sys.executable, *(["-c", THREADED] if thread else []), str(ROOT / "run.py")]
+    command += ["sweep", "seed-2024", "--param", "alignment.rate=0.1:0.5"]
     command += ["--sampler", "lhs", "--samples", "4000", "--replicates", "5", "--workers", "2"]
     command += ["--out", str(out), *extra]
     return subprocess.Popen(command, cwd=ROOT, stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
@@ -95,17 +106,18 @@ def wait_for_workers(run: subprocess.Popen[bytes], out: Path, marker: str, count
 
 @pytest.mark.slow
 @pytest.mark.parametrize(
-    ("extra", "marker", "count"),
+    ("extra", "thread", "marker", "count"),
     [
-        ((), "multiprocessing.forkserver", 3),  # the forkserver and two workers forked from it
-        (("--dask", "local"), "multiprocessing.spawn", 2),  # two Dask worker processes
+        ((), False, "sweep seed-2024", 2),  # two workers forked from the run's process, same command line
+        ((), True, "multiprocessing.forkserver", 3),  # the forkserver and two workers forked from it
+        (("--dask", "local"), False, "multiprocessing.spawn", 2),  # two Dask worker processes
     ],
-    ids=["pool", "dask-local"],
+    ids=["pool-fork", "pool-forkserver", "dask-local"],
 )
 def test_killing_the_run_ends_every_process_it_started(
-    tmp_path: Path, extra: tuple[str, ...], marker: str, count: int
+    tmp_path: Path, extra: tuple[str, ...], thread: bool, marker: str, count: int
 ) -> None:
-    run = start_sweep(tmp_path / "sweep", *extra)
+    run = start_sweep(tmp_path / "sweep", *extra, thread=thread)
     closed: dict[str, float] = {}
     readers = [
         threading.Thread(target=drain, args=(stream, closed, name), daemon=True)
