@@ -19,6 +19,7 @@ import select
 import sys
 import threading
 import time
+import warnings
 from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
 from dataclasses import dataclass, field
@@ -181,7 +182,7 @@ def executor(workers: int = 1, dask: str | None = None, chunks: int | None = Non
             workers, mp_context=context, initializer=_start_worker, initargs=(os.getpid(),)
         ) as pool:
             if context.get_start_method() == "fork":
-                pool.submit(int).result()  # forks every worker now, before a progress bar starts its thread
+                _fork_workers(pool)
 
             def next_done(futures: set[Future]) -> set[Future]:
                 return wait(futures, return_when=FIRST_COMPLETED).done
@@ -193,12 +194,26 @@ def executor(workers: int = 1, dask: str | None = None, chunks: int | None = Non
                 raise
 
 
+def _fork_workers(pool: ProcessPoolExecutor) -> None:
+    """Fork every worker of a fork pool now, before a progress bar starts its thread.
+
+    Python 3.12 and later warn at every fork of a process with more than one thread, native ones
+    included; ``start_method`` forks only without other Python threads, and the native ones are fork-safe
+    (see there), so that warning is silenced here, for these forks only.
+    """
+    with warnings.catch_warnings():
+        warnings.filterwarnings("ignore", r"This process .* is multi-threaded", DeprecationWarning)
+        pool.submit(int).result()
+
+
 def start_method() -> str:
-    """How pool workers start. By fork where this process has no other thread (the command line): the
-    workers then begin with everything imported, about 0.8 s sooner than from a forkserver, and a fork of
-    a process with one thread holds no lock another thread took. A process with other threads (a page's
-    server, a test runner, a caller's own) is never forked: its workers fork from a forkserver that
-    imported the model once; spawn where neither exists. The numbers are the same whichever way (tested).
+    """How pool workers start. By fork where this process has no other Python thread (the command line):
+    the workers then begin with everything imported, about 0.8 s sooner than from a forkserver, and no
+    other Python thread can hold a lock the child would inherit taken. (The native threads numpy's and
+    scipy's OpenBLAS and Arrow's jemalloc keep are theirs to make safe, and they do, with at-fork
+    handlers.) A process with other Python threads (a page's server, a notebook, a test runner) is never
+    forked: its workers fork from a forkserver that imported the model once; spawn where neither exists.
+    The numbers are the same whichever way (tested).
     """
     methods = multiprocessing.get_all_start_methods()
     if sys.platform == "linux" and threading.active_count() == 1:
