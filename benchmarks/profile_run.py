@@ -3,8 +3,8 @@
 
 ``python benchmarks/profile_run.py`` runs ``run seed-2024 --replicates 10000 --no-charts`` in this
 process ``--repeats`` times with a clock around each phase (setup of the worlds, ``World.run``, the
-tables, gathering the chunks into one table each, writing them, the rest of the command) and times the
-imports in fresh interpreters; medians. ``--step`` profiles ``World.step`` instead: its top functions
+tables, appending each chunk's to the table files, the rest of the command) and times the imports in
+fresh interpreters; medians. ``--step`` profiles ``World.step`` instead: its top functions
 (cProfile, at the run's chunk of 500 worlds), seconds per step against the number of worlds (a fit
 ``a + b · worlds``: ``a`` is what a step costs whatever its size, the per-operation overhead, ``b`` the
 arithmetic), and how many numpy operations one step makes, counted by viewing the world's arrays as a
@@ -37,7 +37,7 @@ import run
 from powershift.analysis.cli import run as run_command
 from powershift.analysis.experiments import engine
 from powershift.analysis.experiments.posterior import DEFAULT_POSTERIOR, read_posterior, world_values
-from powershift.analysis.results import storage
+from powershift.analysis.results import appending
 from powershift.model.scenario import load_scenario
 from powershift.model.world import World, world_seed
 
@@ -74,9 +74,10 @@ def command_phases(replicates: int) -> dict[str, float]:
             (World, "__init__", "setup"),
             (World, "run", "simulation"),
             (engine, "recording_tables", "tables"),
-            (run_command, "run_ensemble", "ensemble"),
-            (storage, "write_table", "write tables"),
-            (run_command, "write_results", "write results"),
+            (appending.TableFile, "append", "append"),
+            (run_command, "write_ensemble", "ensemble"),
+            (run_command, "write_streamed", "write results"),
+            (run_command, "read_ensemble", "read back"),
         ):
             stack.enter_context(timed(owner, name, label, totals))
         argv = ["run", SCENARIO, "--replicates", str(replicates), "--no-charts", "--quiet"]
@@ -86,15 +87,18 @@ def command_phases(replicates: int) -> dict[str, float]:
         command = time.perf_counter() - clock
     if status != 0:
         raise RuntimeError(f"run failed with status {status}")
-    inside = totals["setup"] + totals["simulation"] + totals["tables"]
+    inside = totals["setup"] + totals["simulation"] + totals["tables"] + totals["append"]
     return {
         "setup (World.__init__)": totals["setup"],
         "simulation (World.run)": totals["simulation"],
         "tables (recording_tables)": totals["tables"],
-        "gathering chunks (pd.concat) and the rest of run_ensemble": totals["ensemble"] - inside,
-        "writing tables (Parquet)": totals["write tables"],
-        "manifest": totals["write results"] - totals["write tables"],
-        "rest of the command (scenario, posterior, headline)": command - totals["ensemble"] - totals["write results"],
+        "appending them to the table files (TableFile.append)": totals["append"],
+        "the rest of write_ensemble (seeds, chunks, outcome summaries)": totals["ensemble"] - inside,
+        "staging, manifest and moving the folder into place": totals["write results"] - totals["ensemble"],
+        "reading the headline's columns back": totals["read back"],
+        "rest of the command (scenario, posterior, checks, headline)": (
+            command - totals["write results"] - totals["read back"]
+        ),
         "command in process": command,
     }
 
