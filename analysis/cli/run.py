@@ -82,7 +82,8 @@ def act(args: argparse.Namespace) -> None:
     extras = None if args.no_charts else charts_for("ensemble")
     meta, tables = write_streamed(out, args.format, produce, need, extras)
     if tables is None:
-        tables = read_ensemble(out, only=("trajectories",), columns=HEADLINE_COLUMNS)[1]
+        ends = (0, scenario.steps)  # the headline reads the first and the last step
+        tables = read_ensemble(out, only=("trajectories",), columns=HEADLINE_COLUMNS, steps=ends)[1]
     print(f"{scenario.name}: {args.replicates} replicate(s), {scenario.steps} steps, {meta['seconds']:.2f} s -> {out}")
     for line in headline(meta, tables):
         print(line)

@@ -54,11 +54,16 @@ def structural_rows(meta: dict[str, Any]) -> dict[str, tuple[int, str]]:
 
 
 def read_ensemble(
-    folder: Path, complete: bool = True, only: tuple[str, ...] = ENSEMBLE_TABLES, columns: list[str] | None = None
+    folder: Path,
+    complete: bool = True,
+    only: tuple[str, ...] = ENSEMBLE_TABLES,
+    columns: list[str] | None = None,
+    steps: tuple[int, ...] | None = None,
 ) -> tuple[dict[str, Any], dict[str, pd.DataFrame]]:
     """A results folder written by ``run.py run``: its manifest and its five tables, all validated (or the
-    tables ``only`` names, with only the ``columns`` listed). ``complete=False`` reads a folder still being
-    written (its writer drawing charts from it)."""
+    tables ``only`` names, with only the ``columns`` listed, and only the rows of ``steps``; the columns
+    must then include ``step``). ``complete=False`` reads a folder still being written (its writer drawing
+    charts from it)."""
     folder = Path(folder)
     meta = read_manifest(folder, "ensemble", complete)
     source = folder / MANIFEST
@@ -73,7 +78,7 @@ def read_ensemble(
     tables = {}
     for name in only:
         why = fixed[name][1] + ", as manifest.json says" if name in fixed else "as manifest.json says"
-        tables[name] = read_table(paths[name], SCHEMAS[name], meta["rows"][name], why, bounds, columns)
+        tables[name] = read_table(paths[name], SCHEMAS[name], meta["rows"][name], why, bounds, columns, steps)
     actors = set(meta["actors"])
     for name, column in (("trajectories", "actor"), ("alignment", "actor_a"), ("alignment", "actor_b")):
         unknown = set(pd.unique(tables[name][column])) - actors if column in tables.get(name, ()) else set()

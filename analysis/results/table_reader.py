@@ -14,6 +14,7 @@ from pathlib import Path
 
 import pandas as pd
 import pyarrow as pa
+import pyarrow.compute as pc
 import pyarrow.csv as pacsv
 import pyarrow.parquet as pq
 
@@ -64,21 +65,28 @@ def read_table(
     why: str = "",
     bounds: dict[str, tuple[int, int]] | None = None,
     columns: list[str] | None = None,
+    steps: tuple[int, ...] | None = None,
 ) -> pd.DataFrame:
     """A Parquet or CSV table, after checking its columns and types against ``schema``, its row count
-    against ``rows`` (``why`` says where the count comes from) and key columns against ``bounds``."""
+    against ``rows`` (``why`` says where the count comes from) and key columns against ``bounds``.
+
+    ``steps`` keeps only the rows of those steps (the row count is still checked for the whole table):
+    a reader of a few steps of a large ensemble then decodes and checks only those rows' values."""
+    keep = None if steps is None else pc.field("step").isin(list(steps))
     if path.suffix == ".parquet":
         found, count = parquet_schema(path)
         check_schema(path, schema, found, count)
         check_rows(path, rows, count, why)
         try:
-            table = pq.read_table(path, columns=columns)
+            table = pq.read_table(path, columns=columns, filters=keep)
         except (pa.ArrowException, OSError, ValueError) as exc:
             raise InputError(path, "(file)", f"a whole Parquet file (it is damaged: {short_message(exc)})") from None
     elif path.suffix == ".csv":
         table = read_csv(path, schema)
         check_schema(path, schema, table.schema, table.num_rows)
         check_rows(path, rows, table.num_rows, why)
+        if keep is not None:
+            table = table.filter(keep)
         if columns is not None:
             table = table.select(columns)
     else:

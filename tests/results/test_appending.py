@@ -13,6 +13,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
+from powershift.analysis.analyze.headline import HEADLINE_COLUMNS, headline
 from powershift.analysis.experiments import engine
 from powershift.analysis.experiments.engine import CHUNK_BYTES, Chunk, fitting_chunk, world_bytes
 from powershift.analysis.experiments.ensemble import in_order, run_ensemble, write_ensemble
@@ -129,3 +130,21 @@ def test_a_run_that_fails_half_way_leaves_nothing(tmp_path: Path, monkeypatch) -
             tmp_path / "out", "parquet", lambda staging: write_ensemble(staging, "parquet", scenario, 4, chunk=2)
         )
     assert list(tmp_path.iterdir()) == []
+
+
+@pytest.mark.parametrize("fmt", ["parquet", "csv"])
+def test_reading_a_few_steps_gives_those_rows_of_the_whole_table_and_the_same_headline(
+    tmp_path: Path, fmt: str
+) -> None:
+    """``run`` reads only the first and last step back for the line it prints: the same rows as the whole
+    table's, and so the same headline."""
+    meta, whole = streamed_folder(tmp_path, fmt, replicates=6, seed=2, chunk=4)
+    ends = (0, meta["steps"])
+    _, few = readers.read_ensemble(
+        tmp_path / f"streamed-{fmt}", only=("trajectories",), columns=HEADLINE_COLUMNS, steps=ends
+    )
+    expected = whole["trajectories"][HEADLINE_COLUMNS]
+    expected = expected[expected["step"].isin(ends)].reset_index(drop=True)
+    pd.testing.assert_frame_equal(few["trajectories"], expected, check_exact=True)
+    assert len(expected) == 2 * 6 * len(meta["actors"])
+    assert headline(meta, few) == headline(meta, whole)
